@@ -1,0 +1,93 @@
+import * as pulumi from "@pulumi/pulumi";
+import { deploy, ServiceSpec, Target } from "../runtime";
+import { images } from "../versions";
+import { connectInternalTopics } from "../kafka/topics";
+
+export interface KafkaConnectArgs {
+  readonly target: Target;
+  /** Bootstrap servers on the private network. */
+  readonly bootstrapServers: string;
+  /** Connect group id; also names the internal topics (see connectInternalTopics). */
+  readonly groupId: string;
+  /** Host port of the REST API, bound to 127.0.0.1 only. */
+  readonly restHostPort: number;
+  /** Password of the database role the connectors use, written to a file read through the file config provider. */
+  readonly sourcePassword: pulumi.Output<string>;
+  /** Replication factor of the internal topics. @default 1 */
+  readonly replicationFactor?: number;
+  /** Resources (broker, internal topics) that must exist first. */
+  readonly dependsOn?: pulumi.Resource[];
+}
+
+export const CONNECT_HOST = "connect";
+export const CONNECT_REST_PORT = 8083;
+export const SECRETS_DIR = "/kafka/secrets";
+export const SOURCE_SECRETS_FILE = `${SECRETS_DIR}/postgres.properties`;
+/** What a connector puts in place of the password: resolved by the worker, never stored in the connector JSON. */
+export const SOURCE_PASSWORD_REF = `\${file:${SOURCE_SECRETS_FILE}:password}`;
+
+/** A Kafka Connect distributed worker with the Debezium connectors (the Debezium Connect image). */
+export class KafkaConnect extends pulumi.ComponentResource {
+  /** REST API as reached from where Pulumi runs. */
+  readonly url: string;
+  readonly passwordRef = SOURCE_PASSWORD_REF;
+  readonly ready: pulumi.Resource[];
+
+  constructor(name: string, args: KafkaConnectArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("coexist:connect:KafkaConnect", name, {}, opts);
+    this.url = `http://127.0.0.1:${args.restHostPort}`;
+    this.ready = deploy(`${name}-worker`, connectService(args), args.target, { parent: this, dependsOn: args.dependsOn }).ready;
+    this.registerOutputs({ url: this.url });
+  }
+}
+
+/** Worker settings; the Debezium image maps CONNECT_FOO_BAR to foo.bar in the worker properties. */
+export function connectWorkerEnv(args: Pick<KafkaConnectArgs, "bootstrapServers" | "groupId" | "replicationFactor">): Record<string, string> {
+  const internal = connectInternalTopics(args.groupId);
+  const rf = String(args.replicationFactor ?? 1);
+  return {
+    BOOTSTRAP_SERVERS: args.bootstrapServers,
+    GROUP_ID: args.groupId,
+    CONFIG_STORAGE_TOPIC: internal.configs,
+    OFFSET_STORAGE_TOPIC: internal.offsets,
+    STATUS_STORAGE_TOPIC: internal.status,
+    CONFIG_STORAGE_REPLICATION_FACTOR: rf,
+    OFFSET_STORAGE_REPLICATION_FACTOR: rf,
+    STATUS_STORAGE_REPLICATION_FACTOR: rf,
+    ADVERTISED_HOST_NAME: CONNECT_HOST,
+    // Secrets reach connectors through config providers, so GET /connectors/<name>/config shows
+    // only the reference; allowed.paths stops a connector config from reading other files.
+    CONNECT_CONFIG_PROVIDERS: "file",
+    CONNECT_CONFIG_PROVIDERS_FILE_CLASS: "org.apache.kafka.common.config.provider.FileConfigProvider",
+    CONNECT_CONFIG_PROVIDERS_FILE_PARAM_ALLOWED_PATHS: SECRETS_DIR,
+    // Connectors may not override the worker's client settings (e.g. point a producer elsewhere).
+    CONNECT_CONNECTOR_CLIENT_CONFIG_OVERRIDE_POLICY: "None",
+    // Topics are pre-created by the stack with their retention; Connect must not create them.
+    CONNECT_TOPIC_CREATION_ENABLE: "false",
+    HEAP_OPTS: "-Xms256m -Xmx1g",
+  };
+}
+
+export function connectService(args: KafkaConnectArgs): ServiceSpec {
+  return {
+    host: CONNECT_HOST,
+    image: images.connect,
+    env: connectWorkerEnv(args),
+    ports: [{ name: "rest", container: CONNECT_REST_PORT, host: args.restHostPort }],
+    files: [
+      {
+        path: SOURCE_SECRETS_FILE,
+        content: pulumi.interpolate`password=${args.sourcePassword.apply(escapeProperty)}\n`,
+        secret: true,
+        // Connect runs as the image's unprivileged user, not root.
+        mode: "0444",
+      },
+    ],
+    healthcheck: { command: ["curl", "-fsS", `http://localhost:${CONNECT_REST_PORT}/connector-plugins`], intervalSeconds: 10, startPeriodSeconds: 30 },
+  };
+}
+
+/** Escapes a value for a Java .properties file. */
+export function escapeProperty(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/^\s/, (c) => `\\${c}`);
+}

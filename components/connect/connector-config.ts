@@ -1,0 +1,112 @@
+import { Capture, quoteTable, splitTable } from "../capture";
+
+/**
+ * Everything the Debezium Postgres connector needs to know, target-neutral. The stack,
+ * the integration tests and the local data plane all render the connector from this,
+ * so the tests exercise exactly the configuration that is deployed.
+ */
+export interface ConnectorConfigInput {
+  readonly name: string;
+  readonly topicPrefix: string;
+  readonly database: { readonly host: string; readonly port: number; readonly dbname: string; readonly user: string };
+  /**
+   * A Kafka Connect config-provider reference such as `${file:/secrets/postgres.properties:password}`.
+   * Never the password itself: the connector JSON is readable by anyone with the Connect REST API.
+   */
+  readonly passwordRef: string;
+  readonly slotName: string;
+  readonly publicationName: string;
+  readonly heartbeat: { readonly table: string; readonly intervalMs: number };
+  readonly captures: readonly Capture[];
+  /** @default "initial" — a new slot starts with a full snapshot, so no row is skipped. */
+  readonly snapshotMode?: "initial" | "no_data" | "when_needed";
+}
+
+export const POSTGRES_CONNECTOR_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
+const JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter";
+const CONFIG_PROVIDER_REF = /^\$\{(file|env|directory):[^}]+\}$/;
+
+/** Connector settings whose change means a different replication stream: replace, never update in place. */
+export const REPLACE_ON_CHANGE = ["slot.name", "publication.name", "database.dbname", "database.hostname", "database.port", "topic.prefix"] as const;
+
+export function topicFor(topicPrefix: string, table: string): string {
+  const { schema, name } = splitTable(table);
+  return `${topicPrefix}.${schema}.${name}`;
+}
+
+export function dlqTopic(topicPrefix: string): string {
+  return `${topicPrefix}.dlq`;
+}
+
+/** Debezium's heartbeat topic: `topic.heartbeat.prefix` (default `__debezium-heartbeat`) + topic prefix. */
+export function heartbeatTopic(topicPrefix: string): string {
+  return `__debezium-heartbeat.${topicPrefix}`;
+}
+
+export function cdcTopics(topicPrefix: string, captures: readonly Capture[]): string[] {
+  return captures.map((c) => topicFor(topicPrefix, c.table));
+}
+
+/** Tables the publication must carry: the captured ones plus the heartbeat table. */
+export function publicationTables(captures: readonly Capture[], heartbeatTable: string): string[] {
+  return [...captures.map((c) => c.table), heartbeatTable];
+}
+
+/** The heartbeat upsert, run by Debezium every heartbeat interval on the source database. */
+export function heartbeatActionQuery(heartbeatTable: string): string {
+  return `INSERT INTO ${quoteTable(heartbeatTable)} (id, ts) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts`;
+}
+
+export function renderConnectorConfig(input: ConnectorConfigInput): Record<string, string> {
+  if (!CONFIG_PROVIDER_REF.test(input.passwordRef)) {
+    throw new Error(
+      `connector ${input.name}: passwordRef must be a Connect config-provider reference such as ` +
+        `"\${file:/secrets/postgres.properties:password}", got a literal value; a literal password would be ` +
+        `readable through the Connect REST API`,
+    );
+  }
+  if (input.captures.length === 0) {
+    throw new Error(`connector ${input.name}: captures is empty; declare at least one table in coexist:capture`);
+  }
+  return {
+    "connector.class": POSTGRES_CONNECTOR_CLASS,
+    "tasks.max": "1",
+    "plugin.name": "pgoutput",
+    "database.hostname": input.database.host,
+    "database.port": String(input.database.port),
+    "database.dbname": input.database.dbname,
+    "database.user": input.database.user,
+    "database.password": input.passwordRef,
+    "topic.prefix": input.topicPrefix,
+    // The publication is created by the stack over exactly the captured tables plus the heartbeat
+    // table; `filtered` would rewrite it from table.include.list and drop the heartbeat table.
+    "publication.name": input.publicationName,
+    "publication.autocreate.mode": "disabled",
+    "slot.name": input.slotName,
+    // Dropping the slot on stop would silently lose every change made while the connector is down.
+    "slot.drop.on.stop": "false",
+    "table.include.list": input.captures.map((c) => c.table).join(","),
+    "snapshot.mode": input.snapshotMode ?? "initial",
+    "heartbeat.interval.ms": String(input.heartbeat.intervalMs),
+    "heartbeat.action.query": heartbeatActionQuery(input.heartbeat.table),
+    // Exact NUMERIC values: `precise` with value schemas lets the worker rebuild Decimal128 losslessly;
+    // `double` rounds and `string` loses the type information.
+    "decimal.handling.mode": "precise",
+    "time.precision.mode": "adaptive_time_microseconds",
+    "include.schema.changes": "false",
+    "tombstones.on.delete": "true",
+    "key.converter": JSON_CONVERTER,
+    "key.converter.schemas.enable": "false",
+    "value.converter": JSON_CONVERTER,
+    // The worker decodes logical types (Decimal, ZonedTimestamp, Json...) from the value schema.
+    "value.converter.schemas.enable": "true",
+    "transforms": "unwrap",
+    "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
+    // Debezium 3.2+ replaced delete.handling.mode: a delete becomes a record flagged __deleted=true
+    // carrying __lsn (so the sink can guard it) followed by a tombstone for compacted topics.
+    "transforms.unwrap.delete.tombstone.handling.mode": "rewrite-with-tombstone",
+    "transforms.unwrap.add.fields": "op,lsn,source.ts_ms",
+    // A record that fails conversion stops the task loudly rather than being skipped.
+    "errors.tolerance": "none",
+  };
+}

@@ -1,0 +1,4 @@
+export * from "./connect";
+export * from "./connector";
+export * from "./connector-config";
+export * from "./connector-diff";

@@ -1,0 +1,2 @@
+export * from "./cdc-source";
+export * from "./server";

@@ -1,0 +1,4 @@
+export * from "./deploy";
+export * from "./docker";
+export * from "./service";
+export * from "./target";

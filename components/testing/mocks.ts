@@ -1,0 +1,67 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** One resource the program registered, as the mock engine saw it. */
+export interface Recorded {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, unknown>;
+  readonly custom: boolean;
+  readonly parentType?: string;
+  readonly parentName?: string;
+}
+
+export interface MockRun {
+  readonly resources: Recorded[];
+  byType(type: string): Recorded[];
+  one(type: string, nameIncludes?: string): Recorded;
+}
+
+/**
+ * Installs Pulumi mocks for `stack` with the given raw config (values as Pulumi passes them:
+ * strings, objects as JSON) and records every registered resource with its parent. `call` throws
+ * unless a test mocks it. Call before importing anything that registers resources.
+ */
+export function installMocks(stack: string, config: Record<string, unknown>, secretKeys: string[] = []): MockRun {
+  const resources: Recorded[] = [];
+  const parents = new Map<string, { type: string; name: string }>();
+  pulumi.runtime.setAllConfig(
+    Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
+    secretKeys,
+  );
+  pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        const parent = parents.get(`${args.type}::${args.name}`);
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true, parentType: parent?.type, parentName: parent?.name });
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call(args: pulumi.runtime.MockCallArgs) {
+        throw new Error(`unexpected provider call ${args.token} in a test; mock it explicitly`);
+      },
+    },
+    "coexist",
+    stack,
+    false,
+  );
+  // Stack transformations see every resource with its options, including its parent.
+  pulumi.runtime.registerStackTransformation((args) => {
+    const parent = args.opts.parent as (pulumi.Resource & { __pulumiType?: string; __name?: string }) | undefined;
+    if (parent) parents.set(`${args.type}::${args.name}`, { type: parent.__pulumiType ?? "?", name: parent.__name ?? "?" });
+    return undefined;
+  });
+  return {
+    resources,
+    byType: (type) => resources.filter((r) => r.type === type),
+    one(type, nameIncludes) {
+      const found = resources.filter((r) => r.type === type && (nameIncludes === undefined || r.name.includes(nameIncludes)));
+      if (found.length !== 1) throw new Error(`expected one ${type}${nameIncludes ? ` named *${nameIncludes}*` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+      return found[0];
+    },
+  };
+}
+
+/** Waits until the mock engine has seen every registration the program started. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setTimeout(r, 50));
+}

@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { ConfigError, parseConfig } from "./config";
+
+const CAPTURE = [
+  { table: "public.orders", collection: "orders", key: "order_id", transform: "order" },
+  { table: "public.customers", collection: "customers", key: "customer_id", transform: "customer" },
+];
+const SECRETS = { "coexist:postgresPassword": "p", "coexist:debeziumPassword": "d", "coexist:mongodbPassword": "m" };
+const SECRET_KEYS = Object.keys(SECRETS);
+
+function raw(overrides: Record<string, unknown> = {}): Record<string, string> {
+  const values: Record<string, unknown> = { "coexist:target": "docker", "coexist:capture": CAPTURE, ...SECRETS, ...overrides };
+  return Object.fromEntries(
+    Object.entries(values)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
+}
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${e}`);
+    return [...e.problems];
+  }
+  assert.fail("expected the config to be rejected");
+}
+
+/** Loads a committed stack file the way Pulumi hands its values to the program. */
+function stackFile(stack: string): Record<string, string> {
+  const file = parse(fs.readFileSync(path.join(__dirname, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+  return raw(file.config);
+}
+
+describe("parseConfig", () => {
+  it("accepts the committed dev, staging and prod stacks", () => {
+    assert.equal(parseConfig(stackFile("dev"), "dev", SECRET_KEYS).environment, "dev");
+    assert.equal(parseConfig(stackFile("staging"), "staging", SECRET_KEYS).target, "kubernetes");
+    const prod = parseConfig(stackFile("prod"), "prod", SECRET_KEYS);
+    assert.equal(prod.protect, true);
+    assert.equal(prod.kafka.replicationFactor, 3);
+  });
+
+  it("derives defaults for a dev stack", () => {
+    const c = parseConfig(raw(), "dev", SECRET_KEYS);
+    assert.equal(c.protect, false);
+    assert.equal(c.postgres.demoSchema, true);
+    assert.equal(c.postgres.maxSlotWalKeepSize, "2GB");
+    assert.equal(c.postgres.slotName, "coexist_dev");
+    assert.equal(c.kafka.replicationFactor, 1);
+    assert.equal(c.topicPrefix, "coexist");
+    assert.deepEqual(c.captures.map((x) => x.table), ["public.orders", "public.customers"]);
+  });
+
+  it("keeps 0 and false instead of replacing them with defaults", () => {
+    const c = parseConfig(raw({ "coexist:workers": { batchMaxWaitMs: 0 }, "coexist:postgres": { demoSchema: false } }), "pr-7", SECRET_KEYS);
+    assert.equal(c.workers.batchMaxWaitMs, 0);
+    assert.equal(c.postgres.demoSchema, false);
+    assert.equal(c.environment, "pr");
+    assert.equal(c.postgres.slotName, "coexist_pr_7");
+  });
+
+  it("rejects a table that is not schema-qualified, naming the key and the fix", () => {
+    const [p] = problemsOf(() => parseConfig(raw({ "coexist:capture": [{ table: "orders", collection: "orders", key: "order_id", transform: "order" }] }), "dev", SECRET_KEYS));
+    assert.match(p, /^coexist:capture\[0\]\.table: .*found "orders"; fix: prefix the schema, e.g. public\.orders/);
+  });
+
+  it("rejects two tables mapped to one collection", () => {
+    const capture = [CAPTURE[0], { table: "public.archived_orders", collection: "orders", key: "order_id", transform: "order" }];
+    const [p] = problemsOf(() => parseConfig(raw({ "coexist:capture": capture }), "dev", SECRET_KEYS));
+    assert.match(p, /^coexist:capture\[1\]\.collection: "orders" is already the collection of coexist:capture\[0\]/);
+  });
+
+  it("rejects an unknown transform and lists the known ones", () => {
+    const [p] = problemsOf(() => parseConfig(raw({ "coexist:capture": [{ ...CAPTURE[0], transform: "ordre" }] }), "dev", SECRET_KEYS));
+    assert.match(p, /^coexist:capture\[0\]\.transform: unknown transform "ordre"; fix: use one of order, customer, product, identity/);
+  });
+
+  it("rejects a port out of range", () => {
+    const [p] = problemsOf(() => parseConfig(raw({ "coexist:connect": { port: 80830 } }), "dev", SECRET_KEYS));
+    assert.equal(p, "coexist:connect.port: port out of range, found 80830; fix: use a whole number from 1 to 65535");
+  });
+
+  it("rejects a prod stack without protection", () => {
+    const problems = problemsOf(() => parseConfig(raw({ "coexist:target": "kubernetes", "coexist:protect": false }), "prod", SECRET_KEYS));
+    assert.deepEqual(problems, ["coexist:protect: prod must protect its stateful resources, found false; fix: remove the key or set it to true"]);
+  });
+
+  it("rejects an unknown target", () => {
+    const [p] = problemsOf(() => parseConfig(raw({ "coexist:target": "nomad" }), "dev", SECRET_KEYS));
+    assert.equal(p, 'coexist:target: unknown value "nomad"; fix: use one of docker, kubernetes');
+  });
+
+  it("rejects a missing target", () => {
+    const [p] = problemsOf(() => parseConfig(raw({ "coexist:target": undefined }), "dev", SECRET_KEYS));
+    assert.match(p, /^coexist:target: missing; fix: set it to one of docker, kubernetes/);
+  });
+
+  it("rejects unknown keys, so a typo does not silently fall back to a default", () => {
+    const [p] = problemsOf(() => parseConfig(raw({ "coexist:captures": CAPTURE }), "dev", SECRET_KEYS));
+    assert.match(p, /^coexist:captures: unknown key/);
+  });
+
+  it("rejects a password stored in plain text", () => {
+    const [p] = problemsOf(() => parseConfig(raw(), "dev", ["coexist:postgresPassword", "coexist:mongodbPassword"]));
+    assert.equal(p, "coexist:debeziumPassword: is stored in plain text; fix: pulumi config set --secret coexist:debeziumPassword <value>");
+  });
+
+  it("rejects an unbounded slot WAL size, which is what lets a dead slot fill the disk", () => {
+    const [p] = problemsOf(() => parseConfig(raw({ "coexist:postgres": { maxSlotWalKeepSize: "-1" } }), "dev", SECRET_KEYS));
+    assert.match(p, /^coexist:postgres\.maxSlotWalKeepSize: expected a size such as 2GB \(never -1/);
+  });
+
+  it("rejects the demo schema outside dev and pr stacks", () => {
+    const [p] = problemsOf(() => parseConfig(raw({ "coexist:target": "kubernetes", "coexist:postgres": { demoSchema: true } }), "staging", SECRET_KEYS));
+    assert.match(p, /^coexist:postgres\.demoSchema: only dev and pr-<n> stacks load the demo schema/);
+  });
+
+  it("rejects two services on one host port", () => {
+    const [p] = problemsOf(() => parseConfig(raw({ "coexist:kong": { adminPort: 18083 } }), "dev", SECRET_KEYS));
+    assert.equal(p, "coexist:kong.adminPort: port 18083 is already used by coexist:connect.port; fix: pick another host port");
+  });
+
+  it("reports every problem at once", () => {
+    const problems = problemsOf(() => parseConfig(raw({ "coexist:target": "nomad", "coexist:kafka": { partitions: 0 } }), "dev", SECRET_KEYS));
+    assert.equal(problems.length, 2);
+  });
+
+  it("requires a recognisable stack name or an explicit environment", () => {
+    const [p] = problemsOf(() => parseConfig(raw(), "sandbox", SECRET_KEYS));
+    assert.match(p, /^coexist:environment: stack "sandbox" is not dev, staging, prod or pr-<n>/);
+    assert.equal(parseConfig(raw({ "coexist:environment": "dev" }), "sandbox", SECRET_KEYS).environment, "dev");
+  });
+});

@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { parseConfig } from "./config";
+import { prPortOffset, renderPrStack } from "./pr-stack";
+
+const template = fs.readFileSync(path.join(__dirname, "Pulumi.pr.template.yaml"), "utf8");
+const SECRETS = { "coexist:postgresPassword": "p", "coexist:debeziumPassword": "d", "coexist:mongodbPassword": "m" };
+
+function portsOf(pr: number): number[] {
+  const file = parse(renderPrStack(template, pr)) as { config: Record<string, unknown> };
+  const raw = Object.fromEntries(Object.entries({ ...file.config, ...SECRETS }).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+  const c = parseConfig(raw, `pr-${pr}`, Object.keys(SECRETS));
+  return [c.postgres.port, c.kafka.port, c.connect.port, c.mongodb.port, c.kong.proxyPort, c.kong.adminPort, c.workers.metricsPort];
+}
+
+describe("pr-<n> stacks", () => {
+  it("render from the template into a valid config", () => {
+    assert.equal(portsOf(42)[0], 15432 + prPortOffset(42));
+  });
+
+  it("never share a host port with dev or with each other", () => {
+    const dev = [15432, 19092, 18083, 27018, 8000, 8001, 9464];
+    const seen = new Map<number, string>(dev.map((p) => [p, "dev"]));
+    for (let pr = 1; pr <= 99; pr++) {
+      for (const port of portsOf(pr)) {
+        assert.ok(!seen.has(port), `pr-${pr} port ${port} collides with ${seen.get(port)}`);
+        seen.set(port, `pr-${pr}`);
+      }
+    }
+  });
+});

@@ -8,8 +8,7 @@ import { parseConfig, SECRET_KEYS, SecretKey } from "./config";
  */
 export function loadPlatformArgs(): PlatformArgs {
   const raw = pulumi.runtime.allConfig();
-  // The engine passes the names of secret keys alongside the values; the SDK reads the same variable.
-  const secretKeys = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]") as string[];
+  const secretKeys = Object.keys(raw).filter(isConfigSecret);
   const config = parseConfig(raw, pulumi.getStack(), secretKeys);
   const cfg = new pulumi.Config("coexist");
   const secret = (key: SecretKey): pulumi.Output<string> => {
@@ -20,4 +19,17 @@ export function loadPlatformArgs(): PlatformArgs {
   };
   const [postgresPassword, debeziumPassword, mongodbPassword] = SECRET_KEYS.map(secret);
   return { ...config, secrets: { postgresPassword, debeziumPassword, mongodbPassword } };
+}
+
+/**
+ * Whether the engine passed a key as a secret. The SDK keeps that list in its runtime store
+ * (PULUMI_CONFIG_SECRET_KEYS); `isConfigSecret` reads it but is not in the SDK's typings.
+ */
+function isConfigSecret(key: string): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };
+  if (typeof runtimeConfig.isConfigSecret !== "function") {
+    throw new Error("this @pulumi/pulumi no longer exposes runtime/config.isConfigSecret; update stacks/load.ts");
+  }
+  return runtimeConfig.isConfigSecret(key);
 }

@@ -27,7 +27,7 @@ export class KongGateway extends pulumi.ComponentResource {
 
   constructor(name: string, args: KongGatewayArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("coexist:kong:KongGateway", name, {}, opts);
-    const rendered = renderKongConfig(args.stack, { env: process.env, resolveSecrets: true });
+    const rendered = renderKongConfig(args.stack, { resolveSecrets: false });
     if (rendered.mode !== "dbless") {
       throw new Error(`KongGateway ${name}: the ${args.stack} overlay runs Kong with a database, which the docker target does not provide; fix: use mode dbless in its overlay`);
     }

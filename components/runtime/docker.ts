@@ -57,12 +57,16 @@ export function runOnDocker(name: string, spec: ServiceSpec, target: DockerTarge
   return { container, volumes };
 }
 
-/** Plain env as-is; secret env wrapped so the whole list is a secret in preview and state. */
-export function dockerEnv(spec: Pick<ServiceSpec, "env" | "secretEnv">): pulumi.Input<string[]> | undefined {
+/**
+ * Plain env stays readable in a preview; each secret entry is its own secret element. The list is
+ * deliberately not `pulumi.all`-ed: that would turn the whole list into one secret and hide every
+ * plain setting from the reviewer.
+ */
+export function dockerEnv(spec: Pick<ServiceSpec, "env" | "secretEnv">): pulumi.Input<string>[] | undefined {
   const plain = Object.entries(spec.env ?? {}).map(([k, v]) => pulumi.interpolate`${k}=${v}`);
   const secret = Object.entries(spec.secretEnv ?? {}).map(([k, v]) => pulumi.secret(pulumi.interpolate`${k}=${v}`));
   if (plain.length + secret.length === 0) return undefined;
-  return pulumi.all([...plain, ...secret]);
+  return [...plain, ...secret];
 }
 
 function dockerLabels(labels: Readonly<Record<string, string>>): { label: string; value: string }[] {

@@ -12,6 +12,8 @@ export interface Recorded {
 
 export interface MockRun {
   readonly resources: Recorded[];
+  /** Runs a program inside a root stack, as the engine does, and returns what it returned. */
+  runProgram<T>(program: () => T): Promise<T>;
   byType(type: string): Recorded[];
   one(type: string, nameIncludes?: string): Recorded;
 }
@@ -43,14 +45,29 @@ export function installMocks(stack: string, config: Record<string, unknown>, sec
     stack,
     false,
   );
-  // Stack transformations see every resource with its options, including its parent.
-  pulumi.runtime.registerStackTransformation((args) => {
-    const parent = args.opts.parent as (pulumi.Resource & { __pulumiType?: string; __name?: string }) | undefined;
-    if (parent) parents.set(`${args.type}::${args.name}`, { type: parent.__pulumiType ?? "?", name: parent.__name ?? "?" });
-    return undefined;
-  });
   return {
     resources,
+    async runProgram<T>(program: () => T): Promise<T> {
+      let result: T | undefined;
+      let failure: unknown;
+      // Inside a root stack, as `pulumi up` runs a program, so stack transformations apply: they
+      // see every resource with its options, including its parent.
+      await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation((args) => {
+          const parent = args.opts.parent as (pulumi.Resource & { __pulumiType?: string; __name?: string }) | undefined;
+          if (parent) parents.set(`${args.type}::${args.name}`, { type: parent.__pulumiType ?? "?", name: parent.__name ?? "?" });
+          return undefined;
+        });
+        try {
+          result = program();
+        } catch (e) {
+          failure = e;
+        }
+        return {};
+      });
+      if (failure !== undefined) throw failure;
+      return result as T;
+    },
     byType: (type) => resources.filter((r) => r.type === type),
     one(type, nameIncludes) {
       const found = resources.filter((r) => r.type === type && (nameIncludes === undefined || r.name.includes(nameIncludes)));

@@ -1,0 +1,204 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { before, describe, it } from "node:test";
+import { parse } from "yaml";
+import { installMocks, MockRun, Recorded, settle } from "../components/testing/mocks";
+
+/**
+ * The whole dev program under Pulumi mocks: what it would ask the engine to create, with which
+ * inputs, which secrets, and which parents. Mocks are installed before the program is imported.
+ */
+
+const PASSWORDS = { "coexist:postgresPassword": "pg-Sup3r-s3cret", "coexist:debeziumPassword": "dbz-Sup3r-s3cret", "coexist:mongodbPassword": "mongo-Sup3r-s3cret" };
+const devConfig = (parse(fs.readFileSync(path.join(__dirname, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+
+const CONTAINER = "docker:index/container:Container";
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+let run: MockRun;
+let outputs: Record<string, unknown>;
+
+before(async () => {
+  run = installMocks("dev", { ...devConfig, ...PASSWORDS }, Object.keys(PASSWORDS));
+  const program = await import("./program");
+  outputs = { ...(await run.runProgram(() => program.main())) };
+  await settle();
+});
+
+const containers = (): Recorded[] => run.byType(CONTAINER);
+const container = (host: string): Recorded => {
+  const found = containers().filter((c) => c.inputs.hostname === host);
+  assert.equal(found.length, 1, `one container with hostname ${host}`);
+  return found[0];
+};
+
+/** Every string in a value, with whether it sits inside a secret. */
+function strings(value: unknown, secret = false, out: { text: string; secret: boolean }[] = []): { text: string; secret: boolean }[] {
+  if (typeof value === "string") out.push({ text: value, secret });
+  else if (Array.isArray(value)) value.forEach((v) => strings(v, secret, out));
+  else if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    if (o[SECRET_SIG] !== undefined) strings(o.value, true, out);
+    else Object.values(o).forEach((v) => strings(v, secret, out));
+  }
+  return out;
+}
+
+describe("dev program", () => {
+  it("runs PostgreSQL with wal_level=logical", () => {
+    const command = container("postgres").inputs.command as string[];
+    assert.ok(command.includes("wal_level=logical"), `postgres command: ${command.join(" ")}`);
+    assert.ok(command.includes("max_slot_wal_keep_size=2GB"));
+  });
+
+  it("creates the Debezium role without superuser, with LOGIN and REPLICATION", () => {
+    const role = run.one("postgresql:index/role:Role").inputs;
+    assert.equal(role.superuser, false);
+    assert.equal(role.login, true);
+    assert.equal(role.replication, true);
+  });
+
+  it("publishes exactly the capture list plus the heartbeat table", () => {
+    const publication = run.one("postgresql:index/publication:Publication").inputs;
+    const captured = (devConfig["coexist:capture"] as { table: string }[]).map((c) => c.table);
+    assert.deepEqual([...(publication.tables as string[])].sort(), [...captured, "coexist.heartbeat"].sort());
+  });
+
+  it("grants SELECT on the captured tables only", () => {
+    const grants = run.byType("postgresql:index/grant:Grant").map((g) => g.inputs);
+    const select = grants.filter((g) => (g.privileges as string[]).includes("SELECT") && g.objectType === "table" && g.schema === "public");
+    assert.deepEqual(select.flatMap((g) => g.objects as string[]).sort(), ["customers", "orders", "products"]);
+    assert.ok(grants.every((g) => !(g.privileges as string[]).includes("ALL")));
+  });
+
+  it("owns the replication slot, created for pgoutput", () => {
+    const slot = run.one("postgresql:index/replicationSlot:ReplicationSlot").inputs;
+    assert.equal(slot.plugin, "pgoutput");
+    assert.equal(slot.name, "coexist_dev");
+  });
+
+  it("registers the connector with slot, publication, heartbeat and Debezium 3.x flattening", () => {
+    const connector = run.one("pulumi-nodejs:dynamic/coexist:Connector").inputs;
+    const config = connector.config as Record<string, string>;
+    assert.equal(config["slot.name"], "coexist_dev");
+    assert.equal(config["publication.name"], "coexist_dev");
+    assert.equal(config["publication.autocreate.mode"], "disabled");
+    assert.equal(config["heartbeat.interval.ms"], "10000");
+    assert.match(config["heartbeat.action.query"], /"coexist"\."heartbeat"/);
+    assert.equal(config["transforms.unwrap.delete.tombstone.handling.mode"], "rewrite-with-tombstone");
+    assert.equal(config["transforms.unwrap.add.fields"], "op,lsn,source.ts_ms");
+    assert.equal(config["database.hostname"], "postgres");
+    assert.equal(connector.connectUrl, "http://127.0.0.1:18083");
+  });
+
+  it("pre-creates the CDC, dead-letter, heartbeat and compacted Connect topics", () => {
+    const topics = run.byType("kafka:index/topic:Topic").map((t) => t.inputs);
+    const names = topics.map((t) => t.name).sort();
+    assert.deepEqual(names, [
+      "__debezium-heartbeat.coexist", "coexist-connect.configs", "coexist-connect.offsets", "coexist-connect.status",
+      "coexist.dlq", "coexist.public.customers", "coexist.public.orders", "coexist.public.products",
+    ]);
+    for (const t of topics.filter((t) => String(t.name).startsWith("coexist-connect."))) {
+      assert.equal((t.config as Record<string, string>)["cleanup.policy"], "compact", String(t.name));
+      assert.equal(t.replicationFactor, 1);
+    }
+  });
+
+  it("configures the kafka provider for the plaintext dev listener", () => {
+    const provider = run.one("pulumi:providers:kafka").inputs;
+    // Provider inputs reach the engine as strings.
+    assert.equal(String(provider.tlsEnabled), "false");
+    assert.deepEqual(JSON.parse(String(provider.bootstrapServers)), ["127.0.0.1:19092"]);
+  });
+
+  it("enables the file config provider on Connect, and the connector only references the password", () => {
+    const envs = strings(container("connect").inputs.envs).map((s) => s.text);
+    assert.ok(envs.includes("CONNECT_CONFIG_PROVIDERS=file"));
+    assert.ok(envs.includes("CONNECT_CONFIG_PROVIDERS_FILE_CLASS=org.apache.kafka.common.config.provider.FileConfigProvider"));
+    const config = run.one("pulumi-nodejs:dynamic/coexist:Connector").inputs.config as Record<string, string>;
+    assert.equal(config["database.password"], "${file:/kafka/secrets/postgres.properties:password}");
+  });
+
+  it("never puts a password in plain text in any resource input", () => {
+    const offenders: string[] = [];
+    for (const r of run.resources) {
+      for (const s of strings(r.inputs)) {
+        for (const [key, password] of Object.entries(PASSWORDS)) {
+          if (s.text.includes(password) && !s.secret) offenders.push(`${r.type} ${r.name} carries ${key} in plain text`);
+        }
+      }
+    }
+    assert.deepEqual(offenders, []);
+  });
+
+  it("never puts a password in a container's plain env", () => {
+    for (const c of containers()) {
+      for (const s of strings(c.inputs.envs)) {
+        if (Object.values(PASSWORDS).some((p) => s.text.includes(p))) assert.ok(s.secret, `${c.name}: password in plain env`);
+      }
+    }
+  });
+
+  it("marks the connection-string outputs as secrets", async () => {
+    for (const key of ["postgresUrl", "mongodbUrl"]) {
+      const output = outputs[key] as { isSecret: Promise<boolean> };
+      assert.equal(await output.isSecret, true, key);
+    }
+  });
+
+  it("never publishes a port beyond 127.0.0.1", () => {
+    const published = containers().flatMap((c) => ((c.inputs.ports as { ip?: string; internal: number }[] | undefined) ?? []).map((p) => ({ c: c.name, ...p })));
+    assert.ok(published.length >= 6, "postgres, kafka, connect, mongodb and kong publish ports");
+    for (const p of published) assert.equal(p.ip, "127.0.0.1", `${p.c} publishes ${p.internal} on ${p.ip ?? "0.0.0.0 (the default)"}`);
+  });
+
+  it("never publishes the Connect REST port beyond loopback", () => {
+    const ports = container("connect").inputs.ports as { ip: string; internal: number; external: number }[];
+    assert.deepEqual(ports, [{ internal: 8083, external: 18083, ip: "127.0.0.1", protocol: "tcp" }]);
+  });
+
+  it("keeps the Kong Admin API on loopback", () => {
+    const admin = (container("kong").inputs.ports as { ip: string; internal: number }[]).find((p) => p.internal === 8001);
+    assert.equal(admin?.ip, "127.0.0.1");
+  });
+
+  it("gives every resource its component as parent", () => {
+    const orphans = run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack" && r.type !== "coexist:index:Platform" && r.parentType === undefined);
+    assert.deepEqual(orphans.map((r) => `${r.type} ${r.name}`), []);
+    const byComponent = (type: string) => run.resources.filter((r) => r.parentType === type).map((r) => r.type);
+    assert.ok(byComponent("coexist:postgres:CdcSource").includes("postgresql:index/role:Role"));
+    assert.ok(byComponent("coexist:kafka:KafkaTopics").includes("kafka:index/topic:Topic"));
+    assert.ok(byComponent("coexist:connect:DebeziumConnector").includes("pulumi-nodejs:dynamic/coexist:Connector"));
+    assert.ok(byComponent("coexist:postgres:PostgresServer").includes(CONTAINER));
+  });
+
+  it("prefixes every child name with its component's name", () => {
+    for (const r of run.resources) {
+      if (r.parentName === undefined || r.parentType === "pulumi:pulumi:Stack") continue;
+      assert.ok(r.name.startsWith(`${r.parentName}-`), `${r.type} "${r.name}" is not named after its parent "${r.parentName}"`);
+    }
+  });
+
+  it("gives the workers their capture mapping and DLQ topic, and MongoDB's URL only as a secret", () => {
+    const sync = container("sync-0");
+    const env = strings(sync.inputs.envs);
+    const config = env.find((s) => s.text.startsWith("COEXIST_CONFIG="));
+    assert.ok(config, "COEXIST_CONFIG is set");
+    // (The mock engine lifts a nested secret to the whole list, so per-element secrecy is
+    // asserted in components/runtime/docker.test.ts instead.)
+    const parsed = JSON.parse(config.text.slice("COEXIST_CONFIG=".length)) as { dlqTopic: string; captures: { topic: string; collection: string }[] };
+    assert.equal(parsed.dlqTopic, "coexist.dlq");
+    assert.deepEqual(parsed.captures.map((c) => `${c.topic}->${c.collection}`), [
+      "coexist.public.orders->orders", "coexist.public.customers->customers", "coexist.public.products->products",
+    ]);
+    const mongo = env.find((s) => s.text.startsWith("MONGODB_URL="));
+    assert.ok(mongo?.secret, "MONGODB_URL is a secret");
+  });
+
+  it("creates the read-model collections from the capture list", () => {
+    const init = container("mongodb-init");
+    const script = strings(init.inputs.uploads).map((s) => s.text).find((t) => t.includes("createCollection")) ?? "";
+    assert.match(script, /\["orders","customers","products"\]/);
+  });
+});

@@ -3,7 +3,9 @@ import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { dockerEnv } from "./docker";
 
-const isSecret = (v: pulumi.Input<string>): Promise<boolean> => (pulumi.Output.isInstance(v) ? v.isSecret : Promise.resolve(false));
+// `isSecret` is on every Output at runtime but not in its public typings.
+const isSecret = (v: pulumi.Input<string>): Promise<boolean> =>
+  pulumi.Output.isInstance(v) ? (v as unknown as { isSecret: Promise<boolean> }).isSecret : Promise.resolve(false);
 const valueOf = (v: pulumi.Input<string>): Promise<string> =>
   new Promise((resolve) => (pulumi.Output.isInstance(v) ? v.apply((x) => resolve(x)) : resolve(String(v))));
 

@@ -45,6 +45,8 @@ export interface PlatformArgs {
     readonly postgresPassword: pulumi.Output<string>;
     readonly debeziumPassword: pulumi.Output<string>;
     readonly mongodbPassword: pulumi.Output<string>;
+    /** Values of the DECK_* variables the gateway file references. */
+    readonly kongCredentials: pulumi.Output<Record<string, string>>;
   };
 }
 
@@ -168,6 +170,7 @@ export class Platform extends pulumi.ComponentResource {
       stack: args.stack,
       proxyHostPort: args.kong.proxyPort,
       adminHostPort: args.kong.adminPort,
+      credentials: args.secrets.kongCredentials,
     }, { parent: this });
 
     this.kongProxyUrl = kong.proxyUrl;

@@ -18,6 +18,7 @@ const cases: { name: string; stack: string; config: Record<string, unknown>; mes
   { name: "a port out of range", stack: "dev", config: { "coexist:postgres": { port: 0 } }, message: /coexist:postgres\.port: port out of range, found 0/ },
   { name: "a prod stack without protection", stack: "prod", config: { "coexist:target": "kubernetes", "coexist:protect": false }, message: /coexist:protect: prod must protect its stateful resources/ },
   { name: "an unknown target", stack: "dev", config: { "coexist:target": "ecs" }, message: /coexist:target: unknown value "ecs"/ },
+  { name: "missing gateway credentials", stack: "dev", config: {}, message: /coexist:kongCredentials: the dev gateway config needs DECK_/ },
   { name: "a missing secret", stack: "dev", config: { "coexist:mongodbPassword": undefined }, message: /coexist:mongodbPassword: missing; fix: pulumi config set --secret/ },
 ];
 

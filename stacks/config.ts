@@ -49,7 +49,7 @@ export interface PlatformConfig {
 }
 
 /** Secret keys: each must be set with `pulumi config set --secret`. */
-export const SECRET_KEYS = ["postgresPassword", "debeziumPassword", "mongodbPassword"] as const;
+export const SECRET_KEYS = ["postgresPassword", "debeziumPassword", "mongodbPassword", "kongCredentials"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 export class ConfigError extends Error {

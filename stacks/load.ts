@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformArgs } from "../components/platform";
-import { parseConfig, SECRET_KEYS, SecretKey } from "./config";
+import { renderKongConfig } from "../components/kong/render";
+import { ConfigError, parseConfig } from "./config";
+
+type PasswordKey = "postgresPassword" | "debeziumPassword" | "mongodbPassword";
 
 /**
  * Reads `coexist:*` from the Pulumi runtime once, validates it, and returns the Platform's args.
@@ -11,14 +14,16 @@ export function loadPlatformArgs(): PlatformArgs {
   const secretKeys = Object.keys(raw).filter(isConfigSecret);
   const config = parseConfig(raw, pulumi.getStack(), secretKeys);
   const cfg = new pulumi.Config("coexist");
-  const secret = (key: SecretKey): pulumi.Output<string> => {
+  const secret = (key: PasswordKey): pulumi.Output<string> => {
     if (raw[`coexist:${key}`] === undefined) {
       throw new Error(`coexist:${key}: missing; fix: pulumi config set --secret coexist:${key} "$(openssl rand -base64 24)" (scripts/stack does this for dev and pr-<n> stacks)`);
     }
     return cfg.requireSecret(key);
   };
-  const [postgresPassword, debeziumPassword, mongodbPassword] = SECRET_KEYS.map(secret);
-  return { ...config, secrets: { postgresPassword, debeziumPassword, mongodbPassword } };
+  const [postgresPassword, debeziumPassword, mongodbPassword] = (["postgresPassword", "debeziumPassword", "mongodbPassword"] as const).map(secret);
+  checkKongCredentials(pulumi.getStack(), raw["coexist:kongCredentials"]);
+  const kongCredentials = raw["coexist:kongCredentials"] === undefined ? pulumi.secret(pulumi.output({} as Record<string, string>)) : cfg.requireSecretObject<Record<string, string>>("kongCredentials");
+  return { ...config, secrets: { postgresPassword, debeziumPassword, mongodbPassword, kongCredentials } };
 }
 
 /**
@@ -32,4 +37,27 @@ function isConfigSecret(key: string): boolean {
     throw new Error("this @pulumi/pulumi no longer exposes runtime/config.isConfigSecret; update stacks/load.ts");
   }
   return runtimeConfig.isConfigSecret(key);
+}
+
+/**
+ * The gateway file references credentials (`${{ env "DECK_..." }}`) that come from the secret
+ * `coexist:kongCredentials` ({"DECK_...": value}). Checked here, by name only, so a missing one
+ * fails before any resource is registered; values are never printed.
+ */
+function checkKongCredentials(stack: string, raw: string | undefined): void {
+  const needed = renderKongConfig(stack).secretVariables;
+  let given: Record<string, unknown> = {};
+  if (raw !== undefined) {
+    try {
+      given = JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      throw new ConfigError(["coexist:kongCredentials: expected a JSON object of DECK_* names to values; fix: pulumi config set --secret coexist:kongCredentials '{\"DECK_...\": \"...\"}'"]);
+    }
+  }
+  const missing = needed.filter((name) => typeof given[name] !== "string" || given[name] === "");
+  if (missing.length > 0) {
+    throw new ConfigError([
+      `coexist:kongCredentials: the ${stack} gateway config needs ${missing.join(", ")}, not set; fix: scripts/stack generates them for dev and pr-<n>; elsewhere set them from the secret store with pulumi config set --secret coexist:kongCredentials '{"NAME": "value", ...}'`,
+    ]);
+  }
 }

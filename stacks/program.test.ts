@@ -3,7 +3,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
+import { renderKongConfig } from "../components/kong/render";
 import { installMocks, MockRun, Recorded, settle } from "../components/testing/mocks";
+import { generateKongCredentials } from "./kong-credentials";
 
 /**
  * The whole dev program under Pulumi mocks: what it would ask the engine to create, with which
@@ -11,6 +13,7 @@ import { installMocks, MockRun, Recorded, settle } from "../components/testing/m
  */
 
 const PASSWORDS = { "coexist:postgresPassword": "pg-Sup3r-s3cret", "coexist:debeziumPassword": "dbz-Sup3r-s3cret", "coexist:mongodbPassword": "mongo-Sup3r-s3cret" };
+const KONG = generateKongCredentials(renderKongConfig("dev").secretVariables);
 const devConfig = (parse(fs.readFileSync(path.join(__dirname, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
 
 const CONTAINER = "docker:index/container:Container";
@@ -20,7 +23,7 @@ let run: MockRun;
 let outputs: Record<string, unknown>;
 
 before(async () => {
-  run = installMocks("dev", { ...devConfig, ...PASSWORDS }, Object.keys(PASSWORDS));
+  run = installMocks("dev", { ...devConfig, ...PASSWORDS, "coexist:kongCredentials": KONG }, [...Object.keys(PASSWORDS), "coexist:kongCredentials"]);
   const program = await import("./program");
   outputs = { ...(await run.runProgram(() => program.main())) };
   await settle();
@@ -124,7 +127,7 @@ describe("dev program", () => {
     const offenders: string[] = [];
     for (const r of run.resources) {
       for (const s of strings(r.inputs)) {
-        for (const [key, password] of Object.entries(PASSWORDS)) {
+        for (const [key, password] of Object.entries({ ...PASSWORDS, ...KONG })) {
           if (s.text.includes(password) && !s.secret) offenders.push(`${r.type} ${r.name} carries ${key} in plain text`);
         }
       }
@@ -156,6 +159,16 @@ describe("dev program", () => {
   it("never publishes the Connect REST port beyond loopback", () => {
     const ports = container("connect").inputs.ports as { ip: string; internal: number; external: number }[];
     assert.deepEqual(ports, [{ internal: 8083, external: 18083, ip: "127.0.0.1", protocol: "tcp" }]);
+  });
+
+  it("loads the rendered gateway config, with a reviewable copy that holds no credential", () => {
+    const uploads = strings(container("kong").inputs.uploads).map((s) => s.text);
+    const rendered = uploads.filter((t) => t.startsWith("# Rendered from kong/base.yaml"));
+    assert.equal(rendered.length, 2, "the loaded file and its review copy");
+    const review = rendered.find((t) => t.includes('${{ env "DECK_')) ?? "";
+    assert.match(review, /\/orders/);
+    for (const value of Object.values(KONG)) assert.ok(!review.includes(value), "the review copy carries no credential");
+    assert.ok(uploads.some((t) => Object.values(KONG).every((v) => t.includes(v.split("\n")[1] ?? v))), "the loaded file carries the credentials");
   });
 
   it("keeps the Kong Admin API on loopback", () => {

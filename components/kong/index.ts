@@ -1,0 +1,3 @@
+export * from "./render";
+export * from "./lint";
+export * from "./gateway";

@@ -1,0 +1,238 @@
+# shellcheck shell=bash
+# `up`, `down`, `status`, `env`, `logs`: the four services as processes on 127.0.0.1
+# (postgres.sh and kafka.sh start their services; FerretDB is small enough to live here).
+
+SERVICES=(postgres kafka connect ferretdb)
+
+PORT_NAMES=(PG KAFKA CONTROLLER CONNECT FERRETDB)
+declare -A PORT_DEFAULT=([PG]=55432 [KAFKA]=59092 [CONTROLLER]=59093 [CONNECT]=58083 [FERRETDB]=57017)
+
+timeout_for() { printf '%s' "${COEXIST_DATAPLANE_TIMEOUT:-$1}"; }
+
+random_secret() { od -An -tx1 -N18 /dev/urandom | tr -d ' \n'; }
+secret_value() { sed -n "s/^$2=//p" "$1"; }
+
+# ---- ports -------------------------------------------------------------------------------------
+
+load_ports() {
+  # shellcheck disable=SC1091
+  [[ -f $STATE/ports ]] && source "$STATE/ports"
+  return 0
+}
+
+any_running() {
+  local s
+  for s in "${SERVICES[@]}"; do is_up "$s" && return 0; done
+  return 1
+}
+
+# Ports survive restarts (the env file stays valid); only when everything is stopped is a taken port re-picked.
+assign_ports() {
+  load_ports
+  local n var p chosen=" "
+  if any_running; then
+    [[ -f $STATE/ports ]] || die "services are running but $STATE/ports is missing; run scripts/dataplane down, then up"
+    return 0
+  fi
+  for n in "${PORT_NAMES[@]}"; do
+    var="PORT_$n"
+    p=${!var:-${PORT_DEFAULT[$n]}}
+    while port_busy "$p" || [[ $chosen == *" $p "* ]]; do
+      p=$((p + 1))
+      ((p < 65000)) || die "no free port found for $n near ${PORT_DEFAULT[$n]}"
+    done
+    chosen+="$p "
+    printf -v "$var" '%s' "$p"
+  done
+  {
+    printf '# Ports picked by scripts/dataplane up; kept so the env file stays valid across restarts.\n'
+    for n in "${PORT_NAMES[@]}"; do var="PORT_$n"; printf '%s=%s\n' "$var" "${!var}"; done
+  } >"$STATE/ports"
+}
+
+# ---- secrets -----------------------------------------------------------------------------------
+
+ensure_secrets() {
+  mkdir -p "$SECRETS" && chmod 700 "$SECRETS"
+  if [[ ! -s $SECRETS/superuser.properties ]]; then
+    (umask 077 && printf 'user=%s\npassword=%s\n' "$PG_SUPERUSER" "$(random_secret)" >"$SECRETS/superuser.properties")
+  fi
+  # Connect's FileConfigProvider reads this file, so the connector JSON only ever holds a ${file:...} reference.
+  if [[ ! -s $SECRETS/postgres.properties ]]; then
+    (umask 077 && printf 'user=debezium\npassword=%s\n' "$(random_secret)" >"$SECRETS/postgres.properties")
+  fi
+  SU_PASSWORD=$(secret_value "$SECRETS/superuser.properties" password)
+  DBZ_PASSWORD=$(secret_value "$SECRETS/postgres.properties" password)
+}
+# ---- ferretdb ----------------------------------------------------------------------------------
+
+# SQLite backend: it keeps the read model out of the Postgres cluster under test, so FerretDB's
+# tables never show up in the WAL, publications or row counts the tests assert on.
+ferretdb_start() {
+  if is_up ferretdb; then log "ferretdb: already running on 127.0.0.1:$PORT_FERRETDB"; return 0; fi
+  mkdir -p "$STATE/ferretdb/data"
+  log "ferretdb: starting on 127.0.0.1:$PORT_FERRETDB (SQLite backend)"
+  spawn ferretdb "$FERRETDB_DIST/bin/ferretdb" \
+    --listen-addr="127.0.0.1:$PORT_FERRETDB" \
+    --sqlite-url="file:$STATE/ferretdb/data/" --log-level=info
+}
+
+ferretdb_healthy() { node "$DP_LIB_DIR/mongo-ping.mjs" 127.0.0.1 "$PORT_FERRETDB"; }
+
+# ---- lifecycle ---------------------------------------------------------------------------------
+
+is_up() {
+  case $1 in
+    postgres) pg_running ;;
+    *) service_pid "$1" >/dev/null ;;
+  esac
+}
+
+env_line() { printf "export %s='%s'\n" "$1" "$2"; }
+
+write_env() {
+  local ref="\${file:$SECRETS/postgres.properties:password}" tmp="$ENV_FILE.tmp"
+  (
+    umask 077
+    {
+      printf '# Written by scripts/dataplane up (%s). Source it; one export per line.\n' "$(date -Is)"
+      env_line DATAPLANE_DIR "$STATE"
+      env_line PGHOST 127.0.0.1
+      env_line PGPORT "$PORT_PG"
+      env_line PGUSER "$PG_SUPERUSER"
+      env_line PGPASSWORD "$SU_PASSWORD"
+      env_line PGDATABASE "$PG_DATABASE"
+      env_line POSTGRES_URL "postgres://$PG_SUPERUSER:$SU_PASSWORD@127.0.0.1:$PORT_PG/$PG_DATABASE"
+      env_line KAFKA_BROKERS "127.0.0.1:$PORT_KAFKA"
+      env_line CONNECT_URL "http://127.0.0.1:$PORT_CONNECT"
+      env_line MONGODB_URL "mongodb://127.0.0.1:$PORT_FERRETDB/"
+      env_line DEBEZIUM_USER debezium
+      env_line DEBEZIUM_PASSWORD "$DBZ_PASSWORD"
+      env_line DEBEZIUM_PASSWORD_REF "$ref"
+      env_line DATAPLANE_SECRETS_DIR "$SECRETS"
+      env_line KAFKA_BIN "$STATE/bin"
+    } >"$tmp"
+  )
+  mv "$tmp" "$ENV_FILE"
+}
+
+write_bin_wrappers() {
+  mkdir -p "$STATE/bin"
+  local t
+  for t in "${!KAFKA_TOOLS[@]}"; do
+    printf '#!/usr/bin/env bash\nexec env COEXIST_DATAPLANE_DIR=%q %q %s "$@"\n' "$STATE" "$DATAPLANE_CMD" "$t" >"$STATE/bin/$t"
+    chmod +x "$STATE/bin/$t"
+  done
+}
+
+cmd_up() {
+  (($# == 0)) || die "up takes no arguments"
+  [[ $STATE != *"'"* ]] || die "the state dir path must not contain a single quote: $STATE"
+  require_installed
+  require_java
+  local t0=$SECONDS s all=1
+  mkdir -p "$LOGS" "$RUN" || die "cannot create the state dir $STATE; set COEXIST_DATAPLANE_DIR to a writable path"
+  for s in "${SERVICES[@]}"; do is_up "$s" || all=0; done
+  if ((all)) && [[ -f $ENV_FILE ]]; then
+    log "already up (scripts/dataplane status for details); env: $ENV_FILE"
+    return 0
+  fi
+  assign_ports
+  ensure_secrets
+
+  pg_start
+  pg_provision
+  kafka_start
+  ferretdb_start
+  wait_for kafka "$(timeout_for 90)" "$LOGS/kafka.log" kafka_healthy
+  log "kafka: healthy"
+  connect_start
+  wait_for ferretdb "$(timeout_for 30)" "$LOGS/ferretdb.log" ferretdb_healthy
+  log "ferretdb: healthy"
+  wait_for connect "$(timeout_for 180)" "$LOGS/connect.log" connect_healthy
+  log "connect: healthy, $DEBEZIUM_PLUGIN_CLASS loaded"
+
+  write_bin_wrappers
+  write_env
+  log "up in $((SECONDS - t0))s: postgres :$PORT_PG, kafka :$PORT_KAFKA, connect :$PORT_CONNECT, ferretdb :$PORT_FERRETDB"
+  log "env: source $ENV_FILE"
+}
+
+# Processes whose command line names this state dir, in case a pidfile was lost.
+leftovers() {
+  pgrep -f -- "$STATE/(kafka/server.properties|connect/connect-distributed.properties|postgres/data|ferretdb/data/)" || true
+}
+
+cmd_down() {
+  local purge=0
+  case ${1:-} in
+    --purge) purge=1 ;;
+    '') ;;
+    *) die "unknown option for down: $1 (only --purge)" ;;
+  esac
+  if [[ ! -d $STATE ]]; then
+    log "nothing to stop: no state dir $STATE"
+    return 0
+  fi
+  # Connect first so Debezium closes its replication connection cleanly; Postgres last.
+  stop_group connect 30
+  stop_group ferretdb 10
+  stop_group kafka 30
+  pg_stop
+  local left; left=$(leftovers)
+  if [[ -n $left ]]; then
+    log "killing leftover processes: $(tr '\n' ' ' <<<"$left")"
+    # shellcheck disable=SC2086
+    kill -KILL $left 2>/dev/null || true
+    sleep 0.5
+    left=$(leftovers)
+    [[ -z $left ]] || die "processes still running after SIGKILL: $left"
+  fi
+  rm -f "$ENV_FILE"
+  if ((purge)); then
+    [[ $STATE != / && $STATE != "$HOME" && $STATE != "$REPO_ROOT" ]] || die "refusing to delete $STATE"
+    rm -rf "$STATE"
+    log "down; state dir $STATE deleted"
+  else
+    log "down (data kept in $STATE; down --purge deletes it)"
+  fi
+}
+
+cmd_status() {
+  load_ports
+  local s pid port var
+  declare -A port_of=([postgres]=PG [kafka]=KAFKA [connect]=CONNECT [ferretdb]=FERRETDB)
+  printf '%-9s %-8s %-8s %s\n' SERVICE STATE PID ADDRESS
+  for s in "${SERVICES[@]}"; do
+    var="PORT_${port_of[$s]}"; port=${!var:-}
+    if [[ $s == postgres ]]; then
+      pid=$(head -n1 "$PGDATA/postmaster.pid" 2>/dev/null || true)
+    else
+      pid=$(service_pid "$s" || true)
+    fi
+    if is_up "$s"; then
+      printf '%-9s %-8s %-8s %s\n' "$s" running "$pid" "127.0.0.1:$port"
+    else
+      printf '%-9s %-8s %-8s %s\n' "$s" stopped - "${port:+127.0.0.1:$port}"
+    fi
+  done
+  printf 'state: %s\nlogs:  %s\nenv:   %s\n' "$STATE" "$LOGS" "$([[ -f $ENV_FILE ]] && echo "$ENV_FILE" || echo 'not written (run up)')"
+}
+
+cmd_env() {
+  [[ -f $ENV_FILE ]] || die "no env file: the data plane is not up; run scripts/dataplane up"
+  case ${1:-} in
+    --path) printf '%s\n' "$ENV_FILE" ;;
+    '') cat "$ENV_FILE" ;;
+    *) die "unknown option for env: $1 (only --path)" ;;
+  esac
+}
+
+cmd_logs() {
+  if [[ -z ${1:-} ]]; then
+    ls -1 "$LOGS"/*.log 2>/dev/null || log "no logs yet in $LOGS"
+    return 0
+  fi
+  [[ -f $LOGS/$1.log ]] || die "no log for '$1'; services: ${SERVICES[*]}"
+  tail -n "${2:-100}" "$LOGS/$1.log"
+}

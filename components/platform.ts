@@ -1,10 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { Capture } from "./capture";
 import { DebeziumConnector, dlqTopic, KafkaConnect, renderConnectorConfig } from "./connect";
 import { KafkaBroker, KafkaTopics, kraftClusterId } from "./kafka";
 import { KongGateway } from "./kong/gateway";
 import { MongoDb } from "./mongodb";
+import { PlatformConfig } from "./platform-config";
 import { CdcSource, PostgresServer } from "./postgres";
 import { DockerTarget, stackLabels } from "./runtime";
 import { buildWorkerImage, renderWorkerConfig, SyncWorkers } from "./workers";
@@ -12,35 +12,8 @@ import { buildWorkerImage, renderWorkerConfig, SyncWorkers } from "./workers";
 /** The heartbeat table Debezium writes to; in the publication, outside the capture list. */
 export const HEARTBEAT_TABLE = "coexist.heartbeat";
 
-/** The typed, validated platform configuration (stacks/config.ts produces it). */
-export interface PlatformArgs {
-  readonly stack: string;
-  readonly target: "docker" | "kubernetes";
-  readonly protect: boolean;
-  readonly captures: readonly Capture[];
-  readonly topicPrefix: string;
-  readonly postgres: {
-    readonly database: string;
-    readonly port: number;
-    readonly maxSlotWalKeepSize: string;
-    readonly maxReplicationSlots: number;
-    readonly maxWalSenders: number;
-    readonly demoSchema: boolean;
-    readonly slotName: string;
-    readonly publicationName: string;
-    readonly heartbeatIntervalMs: number;
-  };
-  readonly kafka: { readonly port: number; readonly partitions: number; readonly replicationFactor: number; readonly retentionHours: number };
-  readonly connect: { readonly port: number };
-  readonly mongodb: { readonly database: string; readonly port: number };
-  readonly kong: { readonly proxyPort: number; readonly adminPort: number };
-  readonly workers: {
-    readonly replicas: number;
-    readonly batchMaxRecords: number;
-    readonly batchMaxWaitMs: number;
-    readonly metricsPort: number;
-    readonly reconcileSchedule: string;
-  };
+/** The platform's configuration (validated by stacks/config.ts) and its secrets. */
+export interface PlatformArgs extends PlatformConfig {
   readonly secrets: {
     readonly postgresPassword: pulumi.Output<string>;
     readonly debeziumPassword: pulumi.Output<string>;

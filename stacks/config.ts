@@ -1,4 +1,5 @@
 import { Capture, TRANSFORMS, TransformName } from "../components/capture";
+import { Environment, PlatformConfig, TARGETS } from "../components/platform-config";
 
 /**
  * The typed stack configuration. `parseConfig` is pure: it takes the raw `coexist:*` values
@@ -7,46 +8,8 @@ import { Capture, TRANSFORMS, TransformName } from "../components/capture";
  * found and the fix. It runs before any resource is registered.
  */
 
-export const TARGETS = ["docker", "kubernetes"] as const;
-export type TargetKind = (typeof TARGETS)[number];
-export type Environment = "dev" | "pr" | "staging" | "prod";
-
-export interface PlatformConfig {
-  readonly stack: string;
-  readonly environment: Environment;
-  readonly target: TargetKind;
-  /** Stateful resources are `protect`ed and a destroy is refused. */
-  readonly protect: boolean;
-  readonly captures: readonly Capture[];
-  readonly topicPrefix: string;
-  readonly postgres: {
-    readonly database: string;
-    readonly port: number;
-    readonly maxSlotWalKeepSize: string;
-    readonly maxReplicationSlots: number;
-    readonly maxWalSenders: number;
-    readonly demoSchema: boolean;
-    readonly slotName: string;
-    readonly publicationName: string;
-    readonly heartbeatIntervalMs: number;
-  };
-  readonly kafka: {
-    readonly port: number;
-    readonly partitions: number;
-    readonly replicationFactor: number;
-    readonly retentionHours: number;
-  };
-  readonly connect: { readonly port: number };
-  readonly mongodb: { readonly database: string; readonly port: number };
-  readonly kong: { readonly proxyPort: number; readonly adminPort: number };
-  readonly workers: {
-    readonly replicas: number;
-    readonly batchMaxRecords: number;
-    readonly batchMaxWaitMs: number;
-    readonly metricsPort: number;
-    readonly reconcileSchedule: string;
-  };
-}
+export { TARGETS } from "../components/platform-config";
+export type { Environment, PlatformConfig, TargetKind } from "../components/platform-config";
 
 /** Secret keys: each must be set with `pulumi config set --secret`. */
 export const SECRET_KEYS = ["postgresPassword", "debeziumPassword", "mongodbPassword", "kongCredentials"] as const;

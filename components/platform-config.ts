@@ -42,6 +42,8 @@ export interface PlatformConfig {
     readonly batchMaxWaitMs: number;
     readonly metricsPort: number;
     readonly reconcileSchedule: string;
+    /** Repair the divergences the scheduled reconciler finds, rather than only reporting them. */
+    readonly reconcileRepair: boolean;
   };
 }
 

@@ -127,6 +127,7 @@ export class Platform extends pulumi.ComponentResource {
         batchMaxRecords: args.workers.batchMaxRecords,
         batchMaxWaitMs: args.workers.batchMaxWaitMs,
         metricsPort: args.workers.metricsPort,
+        reconcileRepair: args.workers.reconcileRepair,
       }),
       mongodbUrl: mongodb.internalUrl,
       postgresUrl: pulumi.secret(

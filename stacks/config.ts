@@ -115,6 +115,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
       batchMaxWaitMs: p.int("workers.batchMaxWaitMs", wk.batchMaxWaitMs, 50, 0, 60_000),
       metricsPort: p.port("workers.metricsPort", wk.metricsPort, 9464),
       reconcileSchedule: p.string("workers.reconcileSchedule", wk.reconcileSchedule, "0 * * * *", /^(\S+\s+){4}\S+$/, "a five-field cron expression"),
+      reconcileRepair: p.bool("workers.reconcileRepair", wk.reconcileRepair, false),
     },
   };
   checkPortClashes(p, config);

@@ -24,7 +24,7 @@ export interface WorkerConfigInput {
   readonly metricsPort: number;
   /** @default 1000 */
   readonly reconcileBatchSize?: number;
-  /** Repair divergences the reconciler finds. @default true */
+  /** Repair divergences the reconciler finds; otherwise it only reports them. @default false */
   readonly reconcileRepair?: boolean;
 }
 
@@ -40,6 +40,6 @@ export function renderWorkerConfig(input: WorkerConfigInput): WorkerConfig {
     captures: input.captures.map((c) => ({ ...c, topic: topicFor(input.topicPrefix, c.table) })),
     batch: { maxRecords: input.batchMaxRecords, maxWaitMs: input.batchMaxWaitMs },
     metrics: { port: input.metricsPort },
-    reconciler: { batchSize: input.reconcileBatchSize ?? 1000, repair: input.reconcileRepair ?? true },
+    reconciler: { batchSize: input.reconcileBatchSize ?? 1000, repair: input.reconcileRepair ?? false },
   };
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
@@ -93,6 +94,17 @@ describe("dev program", () => {
     assert.equal(config["transforms.unwrap.add.fields"], "op,lsn,source.ts_ms");
     assert.equal(config["database.hostname"], "postgres");
     assert.equal(connector.connectUrl, "http://127.0.0.1:18083");
+  });
+
+  it("serialises the connector provider into a self-contained module the engine can load", async () => {
+    const text = String(run.one("pulumi-nodejs:dynamic/coexist:Connector").inputs.__provider);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "coexist-provider-")), "provider.js");
+    fs.writeFileSync(file, text);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const handler = (require(file) as { handler: unknown }).handler;
+    const provider = (typeof handler === "function" ? handler() : handler) as { diff: (id: string, o: unknown, n: unknown) => Promise<{ replaces: string[] }> };
+    const state = (slot: string) => ({ connectUrl: "http://127.0.0.1:1", name: "c", config: { "slot.name": slot } });
+    assert.deepEqual((await provider.diff("c", state("a"), state("b"))).replaces, ['config["slot.name"]']);
   });
 
   it("pre-creates the CDC, dead-letter, heartbeat and compacted Connect topics", () => {

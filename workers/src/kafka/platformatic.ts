@@ -1,0 +1,180 @@
+import {
+  Consumer,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  ProduceAcks,
+  Producer,
+  type Message,
+  type MessagesStream,
+} from "@platformatic/kafka";
+import type { RawRecord } from "../sync/change.js";
+import { deadLetterHeaders, type DeadLetter, type DeadLetterSink, type RecordSource } from "./types.js";
+
+export interface KafkaClientOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+}
+
+type Msg = Message<Buffer, Buffer, Buffer, Buffer>;
+
+/**
+ * RecordSource over @platformatic/kafka: a group consumer with autocommit
+ * off. Messages are buffered from the library's stream and handed out in
+ * batches; the stream is paused while the buffer is full so memory stays
+ * bounded while a batch is being written.
+ */
+export class PlatformaticSource implements RecordSource {
+  readonly #consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
+  readonly #messages = new WeakMap<RawRecord, Msg>();
+  readonly #buffer: RawRecord[] = [];
+  readonly #highWater: number;
+  #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  #wake: (() => void) | undefined;
+  #interrupted = false;
+  #error: Error | undefined;
+
+  constructor(options: KafkaClientOptions & { readonly groupId: string; readonly bufferRecords: number }) {
+    this.#highWater = options.bufferRecords;
+    this.#consumer = new Consumer({
+      clientId: options.clientId,
+      bootstrapBrokers: [...options.brokers],
+      groupId: options.groupId,
+      // A crashed worker's partitions move after 10 s instead of the library's 60 s.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 30_000,
+      // Brokers hold an empty fetch this long: bounds idle latency, not throughput.
+      maxWaitTime: 100,
+      retries: 10,
+    });
+  }
+
+  async start(topics: readonly string[]): Promise<void> {
+    const stream = await this.#consumer.consume({
+      topics: [...topics],
+      autocommit: false,
+      mode: MessagesStreamModes.COMMITTED,
+      // A new group starts from the beginning so the initial snapshot is never skipped.
+      fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+      highWaterMark: this.#highWater,
+    });
+    this.#stream = stream;
+    stream.on("data", (m: Msg) => {
+      const r: RawRecord = { topic: m.topic, partition: m.partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null };
+      this.#messages.set(r, m);
+      this.#buffer.push(r);
+      if (this.#buffer.length >= this.#highWater) stream.pause();
+      this.#notify();
+    });
+    stream.on("error", (e: Error) => {
+      this.#error = e;
+      this.#notify();
+    });
+  }
+
+  async next(max: number, maxWaitMs: number): Promise<RawRecord[]> {
+    while (this.#buffer.length === 0 && !this.#interrupted) {
+      this.#throwIfFailed();
+      await this.#waitForRecords(1_000);
+    }
+    this.#throwIfFailed();
+    if (this.#interrupted) return [];
+    const deadline = Date.now() + maxWaitMs;
+    while (this.#buffer.length < max && !this.#interrupted) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      await this.#waitForRecords(remaining);
+    }
+    const out = this.#buffer.splice(0, max);
+    if (this.#stream?.isPaused() && this.#buffer.length < this.#highWater) this.#stream.resume();
+    return out;
+  }
+
+  async commit(records: readonly RawRecord[]): Promise<void> {
+    const last = new Map<string, Msg>();
+    for (const r of records) {
+      const m = this.#messages.get(r);
+      if (m) last.set(`${r.topic}:${r.partition}`, m);
+    }
+    await Promise.all([...last.values()].map((m) => m.commit()));
+  }
+
+  async lag(topics: readonly string[]): Promise<Map<string, bigint>> {
+    const byTopic = await this.#consumer.getLag({ topics: [...topics] });
+    const out = new Map<string, bigint>();
+    for (const [topic, partitions] of byTopic) {
+      partitions.forEach((l, p) => {
+        if (l >= 0n) out.set(`${topic}:${p}`, l);
+      });
+    }
+    return out;
+  }
+
+  interrupt(): void {
+    this.#interrupted = true;
+    this.#notify();
+  }
+
+  async close(): Promise<void> {
+    this.interrupt();
+    await this.#stream?.close();
+    await this.#consumer.close(true);
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #waitForRecords(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  #throwIfFailed(): void {
+    if (this.#error) throw new Error(`Kafka consumer stream failed: ${this.#error.message}`, { cause: this.#error });
+  }
+}
+
+/** Dead letters keep the original key and value; the reason travels in headers. */
+export class PlatformaticDeadLetterSink implements DeadLetterSink {
+  readonly #producer: Producer<Buffer, Buffer, string, Buffer>;
+
+  constructor(
+    options: KafkaClientOptions,
+    private readonly topic: string,
+  ) {
+    this.#producer = new Producer({
+      clientId: `${options.clientId}-dlq`,
+      bootstrapBrokers: [...options.brokers],
+      acks: ProduceAcks.ALL,
+      retries: 10,
+      serializers: { headerKey: (k?: string) => (k === undefined ? undefined : Buffer.from(k)) },
+    });
+  }
+
+  async send(letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    await this.#producer.send({
+      messages: letters.map((l) => ({
+        topic: this.topic,
+        key: l.record.key ?? undefined,
+        value: l.record.value ?? undefined,
+        headers: deadLetterHeaders(l),
+      })),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#producer.close();
+  }
+}

@@ -1,0 +1,125 @@
+import { renameSync, writeFileSync } from "node:fs";
+import { MongoClient } from "mongodb";
+import pg from "pg";
+import type { DecodeOptions } from "../decode/connect.js";
+import { decodeOptionsFor, storeFlavor } from "../mongo/compat.js";
+import { ConfigError, loadConfig, requireEnv, type RuntimeConfig } from "../runtime/config.js";
+import { jsonLogger } from "../runtime/log.js";
+import { parseCron, type CronSchedule } from "./cron.js";
+import { reconcileTable, type TableReport } from "./reconcile.js";
+import { prometheusText, summarize } from "./report.js";
+
+const log = jsonLogger("reconciler");
+
+/**
+ * Entrypoint: `node dist/reconciler/main.js [--config file] [--repair] [--metrics-file path] [--schedule "cron"]`.
+ * Each run prints one JSON report line on stdout. Without --schedule it runs once
+ * (a Kubernetes CronJob); with it, it stays up and runs at each matching UTC minute
+ * (the Docker target). Exit 0 when runs completed (divergences are reported and
+ * alerted on through metrics, not through the exit code), 1 on failure, 2 on bad config.
+ */
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  let config, mongoUrl, postgresUrl, flavor, metricsFile: string | undefined, schedule: CronSchedule | undefined;
+  try {
+    config = loadConfig(argv, process.env);
+    mongoUrl = requireEnv(process.env, "MONGODB_URL", "mongodb://user:pass@host:27017/?replicaSet=rs0");
+    postgresUrl = requireEnv(process.env, "POSTGRES_URL", "postgres://reconciler:pass@host:5432/app");
+    flavor = storeFlavor(process.env);
+    const metricsArg = argValue(argv, "--metrics-file", "a path, e.g. /var/lib/node_exporter/textfile/coexist_reconcile.prom");
+    const scheduleArg = argValue(argv, "--schedule", 'a five-field cron expression, e.g. "0 * * * *"');
+    if (scheduleArg !== undefined) {
+      try {
+        schedule = parseCron(scheduleArg);
+      } catch (e) {
+        throw new ConfigError("--schedule", scheduleArg, (e as Error).message);
+      }
+    }
+    metricsFile = metricsArg ?? process.env.COEXIST_METRICS_FILE;
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      log.error(e.message);
+      return 2;
+    }
+    throw e;
+  }
+  const repair = argv.includes("--repair") || config.reconciler.repair;
+  const once = () => runOnce({ config, mongoUrl, postgresUrl, decode: decodeOptionsFor(flavor), repair, metricsFile });
+  if (!schedule) {
+    await once();
+    return 0;
+  }
+
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      stopping = true;
+      wake?.();
+    });
+  }
+  while (!stopping) {
+    const at = schedule.next(new Date());
+    log.info("next run", { at: at.toISOString() });
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, Math.max(0, at.getTime() - Date.now()));
+      wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+    if (stopping) break;
+    // A failed run is logged and retried at the next slot; the container stays up.
+    await once().catch((e: Error) => log.error("run failed", { error: e.message }));
+  }
+  return 0;
+}
+
+interface RunInput {
+  readonly config: RuntimeConfig;
+  readonly mongoUrl: string;
+  readonly postgresUrl: string;
+  readonly decode: DecodeOptions;
+  readonly repair: boolean;
+  readonly metricsFile: string | undefined;
+}
+
+async function runOnce(input: RunInput): Promise<void> {
+  const startedAt = new Date();
+  const pool = new pg.Pool({ connectionString: input.postgresUrl, max: 2, application_name: "coexist-reconciler" });
+  const mongo = new MongoClient(input.mongoUrl, { appName: "coexist-reconciler" });
+  try {
+    await mongo.connect();
+    const db = mongo.db(input.config.mongodb.database);
+    const tables: TableReport[] = [];
+    for (const capture of input.config.captures) {
+      log.info("scanning", { table: capture.table, collection: capture.collection, repair: input.repair });
+      tables.push(await reconcileTable({ pool, db, batchSize: input.config.reconciler.batchSize, repair: input.repair, decode: input.decode, log }, capture));
+    }
+    const run = summarize(tables, startedAt, input.repair);
+    process.stdout.write(`${JSON.stringify(run)}\n`);
+    if (input.metricsFile) {
+      // Write then rename: the textfile collector must never read a half-written file.
+      writeFileSync(`${input.metricsFile}.tmp`, await prometheusText(run));
+      renameSync(`${input.metricsFile}.tmp`, input.metricsFile);
+    }
+  } finally {
+    await Promise.allSettled([pool.end(), mongo.close()]);
+  }
+}
+
+function argValue(argv: readonly string[], flag: string, example: string): string | undefined {
+  const i = argv.indexOf(flag);
+  if (i < 0) return undefined;
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith("--")) throw new ConfigError(flag, v ?? null, `pass ${example}`);
+  return v;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    log.error("fatal", { error: e.message, stack: e.stack });
+    process.exit(1);
+  },
+);

@@ -1,0 +1,215 @@
+import type { Db, Document } from "mongodb";
+import type pg from "pg";
+import type { DecodeOptions } from "../decode/connect.js";
+import { UnrepresentableValueError } from "../decode/decimal.js";
+import type { Capture } from "../runtime/config.js";
+import type { Logger } from "../runtime/log.js";
+import { documentId, type DocumentId } from "../sync/change.js";
+import { idKey } from "../sync/compact.js";
+import { TransformError, transforms } from "../transform/transforms.js";
+import { compareRows, findExtras, type Divergence, type Expected } from "./compare.js";
+import { contentHash } from "./hash.js";
+import { rawTextTypes, typeRow, typeValue, type PgField } from "./pg-typing.js";
+import { applyRepairs } from "./repair.js";
+
+export interface TableReport {
+  table: string;
+  collection: string;
+  rows: number;
+  documents: number;
+  missing: number;
+  extra: number;
+  different: number;
+  /** Rows the worker cannot store either (e.g. NUMERIC wider than Decimal128); they sit in the DLQ. */
+  unrepresentable: number;
+  repaired: { missing: number; extra: number; different: number };
+  /** Divergences not repaired because the row or document changed after the scan (CDC will deliver it). */
+  changedDuringScan: number;
+  /** A few keys per kind, to start an investigation. */
+  samples: { missing: string[]; extra: string[]; different: string[]; unrepresentable: string[] };
+}
+
+export interface ReconcileContext {
+  readonly pool: pg.Pool;
+  readonly db: Db;
+  readonly batchSize: number;
+  readonly repair: boolean;
+  readonly decode: DecodeOptions;
+  readonly log: Logger;
+}
+
+const SAMPLES = 10;
+
+/**
+ * Compares one captured table with its collection inside a single
+ * REPEATABLE READ snapshot: rows → documents in key order (missing,
+ * different), then live documents → rows (extra). With repair on, each
+ * divergence is re-checked against the current committed row before a
+ * compare-and-set write (see repair.ts).
+ */
+export async function reconcileTable(ctx: ReconcileContext, capture: Capture): Promise<TableReport> {
+  const report = emptyReport(capture);
+  const table = quoteTable(capture.table);
+  const key = quoteIdent(capture.key);
+  const collection = ctx.db.collection(capture.collection);
+  const snapshot = await ctx.pool.connect();
+  try {
+    await snapshot.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    await snapshot.query("SET LOCAL TimeZone = 'UTC'");
+    const keyType = await keyTypeOf(snapshot, capture);
+
+    let last: string | null = null;
+    for (;;) {
+      const res: pg.QueryResult<Record<string, string | null>> = await snapshot.query<Record<string, string | null>>({
+        text: `SELECT * FROM ${table} ${last === null ? "" : `WHERE ${key} > $2::${keyType}`} ORDER BY ${key} LIMIT $1`,
+        values: last === null ? [ctx.batchSize] : [ctx.batchSize, last],
+        types: rawTextTypes,
+      });
+      if (res.rows.length === 0) break;
+      last = res.rows[res.rows.length - 1]?.[capture.key] ?? null;
+      report.rows += res.rows.length;
+      const expected = toExpected(res.fields, res.rows, capture, ctx.decode, report);
+      const found = await collection.find({ _id: { $in: expected.map((e) => e.id) } } as Document).toArray();
+      const divergences = compareRows(expected, found);
+      await settle(ctx, capture, keyType, divergences, report);
+    }
+
+    let lastId: unknown;
+    for (;;) {
+      const filter: Document = { _deleted: { $ne: true } };
+      if (lastId !== undefined) filter._id = { $gt: lastId };
+      const live = await collection.find(filter, { projection: { _id: 1, _lsn: 1 } }).sort({ _id: 1 }).limit(ctx.batchSize).toArray();
+      if (live.length === 0) break;
+      lastId = live[live.length - 1]?._id;
+      report.documents += live.length;
+      const present = await existingKeys(ctx, snapshot, capture, keyType, live.map((d) => d._id as unknown as DocumentId));
+      await settle(ctx, capture, keyType, findExtras(live, present), report);
+    }
+    await snapshot.query("COMMIT");
+  } catch (e) {
+    await snapshot.query("ROLLBACK").catch(() => undefined);
+    throw e;
+  } finally {
+    snapshot.release();
+  }
+  return report;
+}
+
+function toExpected(fields: readonly PgField[], rows: Record<string, string | null>[], capture: Capture, decode: DecodeOptions, report: TableReport): Expected[] {
+  const out: Expected[] = [];
+  for (const row of rows) {
+    try {
+      const typed = typeRow(fields, row, decode);
+      const doc = transforms[capture.transform](typed);
+      const id = documentId(typed[capture.key], capture.key);
+      delete doc._id;
+      out.push({ id, doc, hash: contentHash(doc) });
+    } catch (e) {
+      if (!(e instanceof UnrepresentableValueError || e instanceof TransformError)) throw e;
+      report.unrepresentable++;
+      sample(report.samples.unrepresentable, row[capture.key] ?? "null");
+    }
+  }
+  return out;
+}
+
+/** Counts divergences and, with repair on, repairs those whose row is unchanged since the snapshot. */
+async function settle(ctx: ReconcileContext, capture: Capture, keyType: string, divergences: Divergence[], report: TableReport): Promise<void> {
+  for (const d of divergences) {
+    report[d.kind]++;
+    sample(report.samples[d.kind], String(d.id));
+  }
+  if (!ctx.repair || divergences.length === 0) return;
+  const current = await currentHashes(ctx, capture, keyType, divergences.map((d) => d.id));
+  const stillValid = divergences.filter((d) => {
+    const now = current.get(idKey(d.id));
+    return d.kind === "extra" ? now === undefined : now === d.expected.hash;
+  });
+  report.changedDuringScan += divergences.length - stillValid.length;
+  for (const kind of ["missing", "different", "extra"] as const) {
+    const batch = stillValid.filter((d) => d.kind === kind);
+    const applied = await applyRepairs(ctx.db.collection(capture.collection), batch, capture.table);
+    report.repaired[kind] += applied;
+    report.changedDuringScan += batch.length - applied;
+  }
+  if (stillValid.length > 0) ctx.log.info("repaired", { table: capture.table, ...report.repaired });
+}
+
+/** Hashes of the rows as committed now (outside the scan snapshot); absent keys are not in the map. */
+async function currentHashes(ctx: ReconcileContext, capture: Capture, keyType: string, ids: DocumentId[]): Promise<Map<string, string>> {
+  const client = await ctx.pool.connect();
+  try {
+    await client.query("SET TimeZone = 'UTC'");
+    const res = await client.query<Record<string, string | null>>({
+      text: `SELECT * FROM ${quoteTable(capture.table)} WHERE ${quoteIdent(capture.key)} = ANY($1::${keyType}[])`,
+      values: [ids.map(String)],
+      types: rawTextTypes,
+    });
+    const out = new Map<string, string>();
+    for (const row of res.rows) {
+      try {
+        const typed = typeRow(res.fields, row, ctx.decode);
+        const doc = transforms[capture.transform](typed);
+        delete doc._id;
+        out.set(idKey(documentId(typed[capture.key], capture.key)), contentHash(doc));
+      } catch (e) {
+        if (!(e instanceof UnrepresentableValueError || e instanceof TransformError)) throw e;
+        out.set(idKey(documentId(row[capture.key], capture.key)), "unrepresentable");
+      }
+    }
+    return out;
+  } finally {
+    client.release();
+  }
+}
+
+async function existingKeys(ctx: ReconcileContext, snapshot: pg.PoolClient, capture: Capture, keyType: string, ids: DocumentId[]): Promise<Set<string>> {
+  const key = quoteIdent(capture.key);
+  const res = await snapshot.query<Record<string, string>>({
+    text: `SELECT ${key} FROM ${quoteTable(capture.table)} WHERE ${key} = ANY($1::${keyType}[])`,
+    values: [ids.map(String)],
+    types: rawTextTypes,
+  });
+  const field = res.fields[0] as PgField;
+  return new Set(res.rows.map((r) => idKey(documentId(typeValue(field, r[capture.key] ?? null, ctx.decode), capture.key))));
+}
+
+/** The key column's SQL type, read from the catalog (so it is safe to splice into a cast). */
+async function keyTypeOf(client: pg.PoolClient, capture: Capture): Promise<string> {
+  const res = await client.query<{ t: string }>(
+    "SELECT format_type(a.atttypid, a.atttypmod) AS t FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attname = $2 AND NOT a.attisdropped",
+    [quoteTable(capture.table), capture.key],
+  );
+  const t = res.rows[0]?.t;
+  if (t === undefined) throw new Error(`captures: table ${capture.table} has no column "${capture.key}"; fix captures[].key`);
+  return t;
+}
+
+function emptyReport(c: Capture): TableReport {
+  return {
+    table: c.table,
+    collection: c.collection,
+    rows: 0,
+    documents: 0,
+    missing: 0,
+    extra: 0,
+    different: 0,
+    unrepresentable: 0,
+    repaired: { missing: 0, extra: 0, different: 0 },
+    changedDuringScan: 0,
+    samples: { missing: [], extra: [], different: [], unrepresentable: [] },
+  };
+}
+
+function sample(list: string[], key: string): void {
+  if (list.length < SAMPLES) list.push(key);
+}
+
+export function quoteIdent(ident: string): string {
+  return `"${ident.replace(/"/g, '""')}"`;
+}
+
+export function quoteTable(table: string): string {
+  const dot = table.indexOf(".");
+  return `${quoteIdent(table.slice(0, dot))}.${quoteIdent(table.slice(dot + 1))}`;
+}

@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ConfigError, loadConfig, parseConfig, requireEnv } from "./config.js";
+
+const valid = {
+  kafka: { brokers: ["127.0.0.1:9092"], clientId: "coexist-sync", groupId: "coexist-sync" },
+  mongodb: { database: "coexist" },
+  dlqTopic: "coexist.dlq",
+  captures: [{ table: "public.orders", topic: "coexist.public.orders", collection: "orders", key: "order_id", transform: "order" }],
+  batch: { maxRecords: 1000, maxWaitMs: 0 },
+  metrics: { port: 9464 },
+  reconciler: { batchSize: 500, repair: false },
+};
+
+function rejects(mutate: (c: Record<string, any>) => void, key: RegExp): void {
+  const c = structuredClone(valid) as Record<string, any>;
+  mutate(c);
+  assert.throws(() => parseConfig(c), (e: Error) => e instanceof ConfigError && key.test(e.message));
+}
+
+describe("parseConfig", () => {
+  it("accepts the config the stack renders and keeps explicit zeros", () => {
+    const c = parseConfig(valid);
+    assert.equal(c.batch.maxWaitMs, 0);
+    assert.equal(c.reconciler.batchSize, 500);
+    assert.equal(c.captures[0]?.transform, "order");
+  });
+
+  it("defaults the optional sections", () => {
+    const { batch, metrics, reconciler, ...required } = valid;
+    const c = parseConfig(required);
+    assert.deepEqual([c.batch, c.metrics, c.reconciler], [{ maxRecords: 1000, maxWaitMs: 50 }, { port: 9464 }, { batchSize: 1000, repair: false }]);
+  });
+
+  it("names the key, the value found and the fix", () => {
+    const c = structuredClone(valid) as Record<string, any>;
+    c.batch.maxRecords = -5;
+    assert.throws(() => parseConfig(c), { message: 'invalid config "batch.maxRecords": found -5; set an integer between 1 and 100000' });
+  });
+
+  it("rejects unknown transforms, unqualified tables, bad brokers and duplicate topics", () => {
+    rejects((c) => (c.captures[0].transform = "orders"), /captures\[0\]\.transform.*order, customer, product, identity/);
+    rejects((c) => (c.captures[0].table = "orders"), /captures\[0\]\.table.*schema-qualified/);
+    rejects((c) => (c.kafka.brokers = ["kafka"]), /kafka\.brokers/);
+    rejects((c) => c.captures.push({ ...c.captures[0], collection: "x", table: "public.x" }), /captures\[1\]\.topic/);
+    rejects((c) => (c.reconciler.repair = "yes"), /reconciler\.repair/);
+    rejects((c) => delete c.mongodb, /"mongodb"/);
+  });
+});
+
+describe("loadConfig", () => {
+  it("reads --config <file> before COEXIST_CONFIG", () => {
+    const dir = mkdtempSync(join(tmpdir(), "coexist-config-"));
+    const file = join(dir, "c.json");
+    writeFileSync(file, JSON.stringify({ ...valid, dlqTopic: "from-file" }));
+    assert.equal(loadConfig(["--config", file], { COEXIST_CONFIG: JSON.stringify(valid) }).dlqTopic, "from-file");
+    assert.equal(loadConfig([], { COEXIST_CONFIG: JSON.stringify(valid) }).dlqTopic, "coexist.dlq");
+  });
+
+  it("explains a missing or malformed config", () => {
+    assert.throws(() => loadConfig([], {}), /COEXIST_CONFIG.*--config/);
+    assert.throws(() => loadConfig([], { COEXIST_CONFIG: "{" }), /must be JSON/);
+    assert.throws(() => loadConfig(["--config"], {}), /file path/);
+  });
+
+  it("requires secrets from their own env vars", () => {
+    assert.throws(() => requireEnv({}, "MONGODB_URL", "mongodb://..."), /MONGODB_URL.*never part of COEXIST_CONFIG/);
+    assert.equal(requireEnv({ MONGODB_URL: "mongodb://x" }, "MONGODB_URL", ""), "mongodb://x");
+  });
+});

@@ -1,0 +1,149 @@
+import { readFileSync } from "node:fs";
+import { isTransformName, TRANSFORM_NAMES, type TransformName } from "../transform/transforms.js";
+
+/** One captured table, as rendered by the stack from `coexist:capture`. */
+export interface Capture {
+  readonly table: string;
+  readonly topic: string;
+  readonly collection: string;
+  readonly key: string;
+  readonly transform: TransformName;
+}
+
+export interface RuntimeConfig {
+  readonly kafka: { readonly brokers: string[]; readonly clientId: string; readonly groupId: string };
+  readonly mongodb: { readonly database: string };
+  readonly dlqTopic: string;
+  readonly captures: Capture[];
+  readonly batch: { readonly maxRecords: number; readonly maxWaitMs: number };
+  readonly metrics: { readonly port: number };
+  readonly reconciler: { readonly batchSize: number; readonly repair: boolean };
+}
+
+export class ConfigError extends Error {
+  constructor(key: string, found: unknown, fix: string) {
+    super(`invalid config "${key}": found ${JSON.stringify(found) ?? "nothing"}; ${fix}`);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Reads the runtime config from `--config <path>` or the COEXIST_CONFIG env
+ * var (rendered by the stack). Secrets are never in it: see `requireEnv`.
+ */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): RuntimeConfig {
+  const i = argv.indexOf("--config");
+  let text: string | undefined;
+  let origin: string;
+  if (i >= 0) {
+    const path = argv[i + 1];
+    if (path === undefined) throw new ConfigError("--config", null, "pass a file path after --config");
+    origin = path;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (e) {
+      throw new ConfigError("--config", path, `the file cannot be read (${(e as Error).message})`);
+    }
+  } else {
+    origin = "COEXIST_CONFIG";
+    text = env.COEXIST_CONFIG;
+    if (text === undefined || text.trim() === "") {
+      throw new ConfigError("COEXIST_CONFIG", text ?? null, "set it to the JSON config rendered by the stack, or pass --config <file>");
+    }
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(origin, text.slice(0, 60), `it must be JSON (${(e as Error).message})`);
+  }
+  return parseConfig(raw);
+}
+
+export function requireEnv(env: NodeJS.ProcessEnv, name: string, example: string): string {
+  const v = env[name];
+  if (v === undefined || v === "") throw new ConfigError(name, v ?? null, `set the ${name} env var (e.g. ${example}); it is a secret and never part of COEXIST_CONFIG`);
+  return v;
+}
+
+export function parseConfig(raw: unknown): RuntimeConfig {
+  const root = obj(raw, "(root)");
+  const kafka = obj(root.kafka, "kafka");
+  const brokers = kafka.brokers;
+  if (!Array.isArray(brokers) || brokers.length === 0 || !brokers.every((b) => typeof b === "string" && /^[^\s:]+:\d+$/.test(b))) {
+    throw new ConfigError("kafka.brokers", brokers, 'set a non-empty list of "host:port" strings, e.g. ["127.0.0.1:9092"]');
+  }
+  const captures = root.captures;
+  if (!Array.isArray(captures) || captures.length === 0) {
+    throw new ConfigError("captures", captures, "list at least one { table, topic, collection, key, transform }");
+  }
+  const parsedCaptures = captures.map((c, n) => capture(c, n));
+  for (const field of ["topic", "collection", "table"] as const) {
+    const seen = new Set<string>();
+    parsedCaptures.forEach((c, n) => {
+      if (seen.has(c[field])) throw new ConfigError(`captures[${n}].${field}`, c[field], `each capture needs its own ${field}; remove the duplicate`);
+      seen.add(c[field]);
+    });
+  }
+  const mongodb = obj(root.mongodb, "mongodb");
+  const batch = optObj(root.batch, "batch");
+  const metrics = optObj(root.metrics, "metrics");
+  const reconciler = optObj(root.reconciler, "reconciler");
+  return {
+    kafka: { brokers: brokers as string[], clientId: str(kafka.clientId, "kafka.clientId"), groupId: str(kafka.groupId, "kafka.groupId") },
+    mongodb: { database: str(mongodb.database, "mongodb.database") },
+    dlqTopic: str(root.dlqTopic, "dlqTopic"),
+    captures: parsedCaptures,
+    batch: {
+      maxRecords: int(batch.maxRecords ?? 1000, "batch.maxRecords", 1, 100_000),
+      maxWaitMs: int(batch.maxWaitMs ?? 50, "batch.maxWaitMs", 0, 60_000),
+    },
+    metrics: { port: int(metrics.port ?? 9464, "metrics.port", 0, 65_535) },
+    reconciler: {
+      batchSize: int(reconciler.batchSize ?? 1000, "reconciler.batchSize", 1, 100_000),
+      repair: bool(reconciler.repair ?? false, "reconciler.repair"),
+    },
+  };
+}
+
+function capture(raw: unknown, n: number): Capture {
+  const c = obj(raw, `captures[${n}]`);
+  const table = str(c.table, `captures[${n}].table`);
+  if (!/^[^.\s]+\.[^.\s]+$/.test(table)) throw new ConfigError(`captures[${n}].table`, table, 'use a schema-qualified name such as "public.orders"');
+  if (!isTransformName(c.transform)) {
+    throw new ConfigError(`captures[${n}].transform`, c.transform, `use one of ${TRANSFORM_NAMES.join(", ")}`);
+  }
+  return {
+    table,
+    topic: str(c.topic, `captures[${n}].topic`),
+    collection: str(c.collection, `captures[${n}].collection`),
+    key: str(c.key, `captures[${n}].key`),
+    transform: c.transform,
+  };
+}
+
+function obj(v: unknown, key: string): Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new ConfigError(key, v ?? null, "it must be an object");
+  return v as Record<string, unknown>;
+}
+
+function optObj(v: unknown, key: string): Record<string, unknown> {
+  return v === undefined ? {} : obj(v, key);
+}
+
+function str(v: unknown, key: string): string {
+  if (typeof v !== "string" || v.trim() === "") throw new ConfigError(key, v ?? null, "set a non-empty string");
+  return v;
+}
+
+function int(v: unknown, key: string, min: number, max: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw new ConfigError(key, v, `set an integer between ${min} and ${max}`);
+  }
+  return v;
+}
+
+function bool(v: unknown, key: string): boolean {
+  if (typeof v !== "boolean") throw new ConfigError(key, v, "set true or false");
+  return v;
+}

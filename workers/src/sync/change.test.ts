@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Decimal128, Long } from "mongodb";
+import { CUSTOMERS, ORDERS, orderRecord, raw, tombstone } from "../testing/records.js";
+import { parseRecord, type Change } from "./change.js";
+
+const captures = new Map([ORDERS, CUSTOMERS].map((c) => [c.topic, c]));
+const opts = { decimals: "decimal128" as const };
+
+function change(p: ReturnType<typeof parseRecord>): Change {
+  assert.equal(p.kind, "change", p.kind === "poison" ? p.message : "");
+  return (p as { change: Change }).change;
+}
+
+describe("parseRecord", () => {
+  it("builds the order document from a flattened insert, without Debezium's __ fields", () => {
+    const c = change(
+      parseRecord(
+        orderRecord(
+          { order_id: 42, customer_id: 7, status: "payée", total: 12345n * 10n ** 16n, items: '[{"sku":"A"}]', notes: null, created_at: "2024-11-23T10:00:00.000001Z" },
+          { lsn: 1000, offset: 0n, tsMs: 1_732_400_000_123 },
+        ),
+        captures,
+        opts,
+      ),
+    );
+    assert.equal(c.id, 42);
+    assert.equal(c.lsn, 1000);
+    assert.equal(c.op, "c");
+    assert.equal(c.deleted, false);
+    assert.equal(c.sourceTsMs, 1_732_400_000_123);
+    const { total, ...rest } = c.doc as Record<string, unknown>;
+    assert.ok(total instanceof Decimal128);
+    assert.equal(total.toString(), "123.450000000000000000");
+    assert.deepEqual(rest, {
+      order_id: 42,
+      customer_id: "7",
+      status: "payée",
+      items: [{ sku: "A" }],
+      notes: null,
+      created_at: new Date("2024-11-23T10:00:00.000Z"),
+      updated_at: null,
+    });
+  });
+
+  it("turns a rewritten delete (__deleted=true, before image with only the key) into a delete", () => {
+    const c = change(parseRecord(orderRecord({ order_id: 42 }, { op: "d", lsn: 2000, offset: 3n }), captures, opts));
+    assert.equal(c.deleted, true);
+    assert.equal(c.doc, null);
+    assert.equal(c.lsn, 2000);
+  });
+
+  it("skips the tombstone that follows a delete", () => {
+    assert.deepEqual(parseRecord(tombstone(ORDERS.topic, { order_id: 42 }, 4n), captures, opts), { kind: "tombstone" });
+  });
+
+  it("keeps a bigint primary key exact as a Long _id", () => {
+    const r = orderRecord({ order_id: 1 }, { lsn: 5, offset: 0n });
+    const big = { ...r, key: Buffer.from('{"order_id":9223372036854775807}') };
+    const c = change(parseRecord(big, captures, opts));
+    assert.ok(c.id instanceof Long);
+    assert.equal(c.id.toString(), "9223372036854775807");
+  });
+
+  const poisons: Array<[string, Parameters<typeof parseRecord>[0], string]> = [
+    ["garbage value", raw(ORDERS.topic, { order_id: 1 }, "not json {", 0n), "invalid-json"],
+    ["no key", raw(ORDERS.topic, null, '{"schema":{},"payload":{}}', 0n), "missing-key"],
+    ["key without the key column", raw(ORDERS.topic, { id: 1 }, '{"schema":{},"payload":{}}', 0n), "missing-key"],
+    ["unknown topic", raw("coexist.public.nope", { id: 1 }, "{}", 0n), "unknown-topic"],
+    ["no Connect envelope", raw(ORDERS.topic, { order_id: 1 }, { order_id: 1 }, 0n), "invalid-envelope"],
+    ["missing __op (SMT without add.fields)", raw(ORDERS.topic, { order_id: 1 }, { schema: { type: "struct", fields: [] }, payload: { order_id: 1 } }, 0n), "invalid-envelope"],
+  ];
+  for (const [name, record, reason] of poisons) {
+    it(`reports ${name} as poison "${reason}" instead of throwing`, () => {
+      const p = parseRecord(record, captures, opts);
+      assert.equal(p.kind, "poison");
+      assert.equal((p as { reason: string }).reason, reason);
+    });
+  }
+
+  it("reports a NUMERIC too wide for Decimal128 as unrepresentable, naming the column", () => {
+    const p = parseRecord(orderRecord({ order_id: 1, total: 99999999999999999999999999999999999999n }, { lsn: 1, offset: 0n }), captures, opts);
+    assert.equal(p.kind, "poison");
+    assert.equal((p as { reason: string }).reason, "unrepresentable-value");
+    assert.match((p as { message: string }).message, /"total"/);
+  });
+
+  it("reports a transform failure as poison naming the transform", () => {
+    const p = parseRecord(orderRecord({ order_id: 1, items: '{"not":"an array"}' }, { lsn: 1, offset: 0n }), captures, opts);
+    assert.equal(p.kind, "poison");
+    assert.match((p as { message: string }).message, /transform "order".*items/);
+  });
+});

@@ -1,0 +1,98 @@
+import type { RecordSource } from "../kafka/types.js";
+import type { HealthState } from "../runtime/http.js";
+import type { Logger } from "../runtime/log.js";
+import type { SyncMetrics } from "../runtime/metrics.js";
+import type { BatchProcessor } from "./processor.js";
+
+export interface WorkerOptions {
+  readonly source: RecordSource;
+  readonly processor: Pick<BatchProcessor, "process">;
+  readonly topics: readonly string[];
+  readonly batch: { readonly maxRecords: number; readonly maxWaitMs: number };
+  readonly metrics: SyncMetrics;
+  readonly log: Logger;
+  /** Backoff between retries of a failed batch. @default { initialMs: 200, maxMs: 10_000 } */
+  readonly retry?: { readonly initialMs: number; readonly maxMs: number };
+}
+
+/**
+ * The consume → write → commit loop. A batch's offsets are committed only
+ * after its writes succeeded; a failing batch is retried with backoff
+ * (writes are LSN-guarded, so retries are idempotent) and never skipped.
+ */
+export class SyncWorker implements HealthState {
+  #stopping = false;
+  #consuming = false;
+  #lastWriteOk = true;
+  #wakeSleep: (() => void) | undefined;
+
+  constructor(private readonly o: WorkerOptions) {}
+
+  /** Resolves true after a clean stop, false if stopped while a batch was still failing (not committed). */
+  async run(): Promise<boolean> {
+    const { source, log } = this.o;
+    await source.start(this.o.topics);
+    this.#consuming = true;
+    log.info("consuming", { topics: this.o.topics });
+    try {
+      while (!this.#stopping) {
+        const batch = await source.next(this.o.batch.maxRecords, this.o.batch.maxWaitMs);
+        if (batch.length === 0) continue;
+        const end = this.o.metrics.batchSeconds.startTimer();
+        if (!(await this.#processWithRetry(batch))) return false;
+        try {
+          await source.commit(batch);
+        } catch (e) {
+          // Not fatal: the records are redelivered (e.g. after a rebalance) and the LSN guard skips them.
+          this.o.metrics.errors.inc({ stage: "commit" });
+          log.warn("offset commit failed; records will be redelivered", { error: (e as Error).message });
+        }
+        end();
+        this.o.metrics.batchRecords.observe(batch.length);
+      }
+      return true;
+    } finally {
+      this.#consuming = false;
+    }
+  }
+
+  /** Finish the batch in hand, commit it, then let `run` return. */
+  stop(): void {
+    this.#stopping = true;
+    this.o.source.interrupt();
+    this.#wakeSleep?.();
+  }
+
+  live(): boolean {
+    return true;
+  }
+
+  ready(): boolean {
+    return this.#consuming && this.#lastWriteOk;
+  }
+
+  async #processWithRetry(batch: Parameters<BatchProcessor["process"]>[0]): Promise<boolean> {
+    const { initialMs, maxMs } = this.o.retry ?? { initialMs: 200, maxMs: 10_000 };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const outcome = await this.o.processor.process(batch);
+        this.#lastWriteOk = true;
+        this.o.log.debug("batch", { records: batch.length, ...outcome });
+        return true;
+      } catch (e) {
+        this.#lastWriteOk = false;
+        const delay = Math.min(maxMs, initialMs * 2 ** attempt);
+        this.o.log.error("batch failed; retrying without committing", { attempt, delayMs: delay, error: (e as Error).message });
+        if (this.#stopping) return false;
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, delay);
+          this.#wakeSleep = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        if (this.#stopping) return false;
+      }
+    }
+  }
+}

@@ -54,6 +54,10 @@ describe("renderConnectorConfig", () => {
     assert.equal(config["key.converter.schemas.enable"], "false");
   });
 
+  it("polls often enough for sub-second lag", () => {
+    assert.equal(config["poll.interval.ms"], "100");
+  });
+
   it("fails loudly instead of skipping records", () => {
     assert.equal(config["errors.tolerance"], "none");
   });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { REPLACE_ON_CHANGE } from "./connector-config";
-import { assessStatus, diffConnectorConfig, maskValue, normaliseServerConfig } from "./connector-diff";
+import { assessStatus, diffConnectorConfig, isSensitiveLiteral, maskValue, normaliseServerConfig } from "./connector-diff";
 
 describe("connector diff", () => {
   const applied = { "slot.name": "a", "snapshot.mode": "initial", "database.password": "${file:/s:password}" };
@@ -23,6 +23,12 @@ describe("connector diff", () => {
   it("still shows drift on a key we declare", () => {
     const server = { ...applied, "snapshot.mode": "never" };
     assert.equal(diffConnectorConfig(applied, normaliseServerConfig(server, applied), REPLACE_ON_CHANGE).length, 1);
+  });
+
+  it("tells a literal credential from a config-provider reference", () => {
+    assert.equal(isSensitiveLiteral("database.password", "hunter2"), true);
+    assert.equal(isSensitiveLiteral("database.password", "${env:PG_PASSWORD}"), false);
+    assert.equal(isSensitiveLiteral("database.user", "debezium"), false);
   });
 
   it("masks sensitive literals but shows config-provider references", () => {

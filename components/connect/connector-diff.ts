@@ -21,11 +21,15 @@ export interface FieldChange {
 const SENSITIVE_KEY = /(password|secret|token|credential|sasl\.jaas\.config|ssl\.key)/i;
 const PROVIDER_REF = /^\$\{[a-z]+:[^}]+\}$/;
 
+/** A literal secret (not a config-provider reference) under a sensitive key. */
+export function isSensitiveLiteral(key: string, value: string): boolean {
+  return SENSITIVE_KEY.test(key) && !PROVIDER_REF.test(value);
+}
+
 /** Shows a value for a reviewer: config-provider references are safe to show; other sensitive values are not. */
 export function maskValue(key: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (SENSITIVE_KEY.test(key) && !PROVIDER_REF.test(value)) return "[secret]";
-  return value;
+  return isSensitiveLiteral(key, value) ? "[secret]" : value;
 }
 
 /**

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { isSensitiveLiteral } from "./connector-diff";
 import { connectorProvider } from "./connector-provider";
 import { KafkaConnect } from "./connect";
 
@@ -19,7 +20,12 @@ export class DebeziumConnector extends pulumi.ComponentResource {
   constructor(name: string, args: DebeziumConnectorArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("coexist:connect:DebeziumConnector", name, {}, opts);
     const connectorName = args.config["name"] ?? name;
-    const { name: _ignored, ...config } = args.config;
+    const { name: _ignored, ...plain } = args.config;
+    // A literal credential in a connector config (a SASL JAAS line, a key) is a Pulumi secret, so
+    // previews mask it and state encrypts it; references such as ${file:...} stay readable.
+    const config = Object.fromEntries(
+      Object.entries(plain).map(([k, v]) => [k, isSensitiveLiteral(k, v) ? pulumi.secret(v) : v]),
+    );
     const resource = new ConnectorRegistration(
       `${name}-registration`,
       { connectUrl: args.connect.url, name: connectorName, config, readyTimeoutMs: args.readyTimeoutMs },

@@ -32,6 +32,13 @@ describe("renderConnectorConfig", () => {
     assert.equal(config["snapshot.mode"], "initial");
   });
 
+  it("uses the Debezium 3.6 flush and offset-validation settings, never the deprecated ones", () => {
+    assert.equal(config["lsn.flush.mode"], "connector");
+    assert.equal(config["offset.mismatch.strategy"], "trust_offset");
+    assert.equal(config["flush.lsn.source"], undefined, "deprecated in 3.4 for lsn.flush.mode");
+    assert.equal(config["slot.seek.to.known.offset.on.start"], undefined, "deprecated for offset.mismatch.strategy");
+  });
+
   it("heartbeats through a write to the heartbeat table", () => {
     assert.equal(config["heartbeat.interval.ms"], "10000");
     assert.equal(config["heartbeat.action.query"], 'INSERT INTO "coexist"."heartbeat" (id, ts) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET ts = EXCLUDED.ts');

@@ -90,6 +90,14 @@ export function renderConnectorConfig(input: ConnectorConfigInput): Record<strin
     "slot.name": input.slotName,
     // Dropping the slot on stop would silently lose every change made while the connector is down.
     "slot.drop.on.stop": "false",
+    // Debezium 3.4+ (replaces flush.lsn.source): Debezium confirms to the slot only what Kafka
+    // acknowledged. Not `connector_and_driver`: that lets the JDBC driver confirm keepalive LSNs
+    // Debezium never processed (pgjdbc#3138); the heartbeat table already keeps an idle slot moving.
+    "lsn.flush.mode": "connector",
+    // Debezium 3.5+: when the stored offset and the slot disagree, advance the slot to the offset,
+    // and fail if the slot is ahead (it was recreated, and changes in between would be skipped
+    // silently). The default, no_validation, streams on without looking.
+    "offset.mismatch.strategy": "trust_offset",
     "table.include.list": input.captures.map((c) => c.table).join(","),
     "snapshot.mode": input.snapshotMode ?? "initial",
     "heartbeat.interval.ms": String(input.heartbeat.intervalMs),

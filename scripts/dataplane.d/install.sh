@@ -112,10 +112,13 @@ build_debezium() {
   log "debezium ${V_DEBEZIUM}: resolving the Postgres connector plugin with Maven"
   # slf4j and Jackson's core must come from the worker classpath only: Debezium's CloudEventsConverter
   # calls JsonConverter methods whose signatures name Jackson types, and a second copy in the plugin's
-  # classloader makes those lookups fail (NoSuchMethodException at plugin scan).
-  mvn_in "$b" dependency:copy-dependencies -DincludeScope=runtime -DexcludeGroupIds=org.slf4j \
+  # classloader makes those lookups fail (NoSuchMethodException at plugin scan). Kafka's own jars
+  # (connect-api, kafka-clients, which Debezium 3.6 declares at runtime scope) are the worker's too.
+  mvn_in "$b" dependency:copy-dependencies -DincludeScope=runtime -DexcludeGroupIds=org.slf4j,org.apache.kafka \
     -DexcludeArtifactIds=jackson-core,jackson-databind,jackson-annotations -DoutputDirectory="$plugin"
-  require_files "$plugin/debezium-connector-postgres-${V_DEBEZIUM}.jar" "$plugin/debezium-core-${V_DEBEZIUM}.jar"
+  # From 3.6 debezium-core is split (debezium-connector-common, -api, -config, -util).
+  require_files "$plugin/debezium-connector-postgres-${V_DEBEZIUM}.jar" "$plugin/debezium-api-${V_DEBEZIUM}.jar"
+  compgen -G "$plugin/debezium-co*-${V_DEBEZIUM}.jar" >/dev/null || die "debezium ${V_DEBEZIUM}: neither debezium-core nor debezium-connector-common was resolved"
   compgen -G "$plugin/postgresql-*.jar" >/dev/null || die "debezium ${V_DEBEZIUM}: the PostgreSQL JDBC driver was not resolved"
   check_kafka_coherence "$b" "$out"
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runOnDocker } from "./docker";
+import { runOnKubernetes } from "./kubernetes";
 import { ServiceSpec } from "./service";
 import { Target } from "./target";
 
@@ -7,6 +8,8 @@ import { Target } from "./target";
 export interface DeployedService {
   /** The resources that must be ready before anything talks to the service. */
   readonly ready: pulumi.Resource[];
+  /** Labels selecting its pods (Kubernetes), for NetworkPolicies. */
+  readonly selector?: Record<string, string>;
 }
 
 /** Realises a neutral service description on the stack's target. */
@@ -16,12 +19,9 @@ export function deploy(name: string, spec: ServiceSpec, target: Target, opts: pu
       const svc = runOnDocker(name, spec, target, opts);
       return { ready: [svc.container] };
     }
-    case "kubernetes":
-      // The Kubernetes realisation (Strimzi for Kafka/Connect, Kong's Helm chart, Atlas in prod) is
-      // its own piece of work; refusing here keeps a staging/prod `pulumi up` from half-deploying.
-      throw new Error(
-        `${name}: the kubernetes target is not implemented yet; staging and prod configs validate, ` +
-          `but only the docker target (dev, pr-<n>) can be deployed today`,
-      );
+    case "kubernetes": {
+      const svc = runOnKubernetes(name, spec, target, opts);
+      return { ready: [svc.workload, ...(svc.service ? [svc.service] : [])], selector: svc.selector };
+    }
   }
 }

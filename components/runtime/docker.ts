@@ -10,6 +10,12 @@ export interface DockerService {
 
 /** Realises a `ServiceSpec` as a container (and its named volumes) on the stack's network. */
 export function runOnDocker(name: string, spec: ServiceSpec, target: DockerTarget, opts: pulumi.CustomResourceOptions): DockerService {
+  if (spec.secretRefEnv && Object.keys(spec.secretRefEnv).length > 0) {
+    throw new Error(`service ${spec.host}: secretRefEnv reads Kubernetes Secrets, which the docker target has not; fix: pass the value as secretEnv`);
+  }
+  if ((spec.replicas ?? 1) !== 1) {
+    throw new Error(`service ${spec.host}: the docker target runs one container per service, got replicas ${spec.replicas}; fix: deploy one spec per replica`);
+  }
   const withProvider: pulumi.CustomResourceOptions = target.provider ? { ...opts, provider: target.provider } : opts;
   const volumes = (spec.volumes ?? []).map(
     (v) =>
@@ -20,7 +26,8 @@ export function runOnDocker(name: string, spec: ServiceSpec, target: DockerTarge
     {
       name: `${target.namePrefix}-${spec.host}`,
       image: spec.image,
-      command: spec.command,
+      // Docker has no scheduler: a scheduled spec runs as one process that schedules itself.
+      command: spec.schedule ? [...(spec.command ?? []), ...spec.schedule.selfScheduledArgs] : spec.command,
       entrypoints: spec.entrypoint,
       envs: dockerEnv(spec),
       user: spec.user,

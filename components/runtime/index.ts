@@ -1,4 +1,5 @@
 export * from "./deploy";
 export * from "./docker";
+export * from "./kubernetes";
 export * from "./service";
 export * from "./target";

@@ -12,12 +12,22 @@ export interface DockerTarget {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-/** Kubernetes (staging, prod). Realised by the Kubernetes target; see components/runtime/index.ts. */
+/** Kubernetes (local, staging, prod): every service is a workload in the stack's namespace. */
 export interface KubernetesTarget {
   readonly kind: "kubernetes";
-  readonly namespace: pulumi.Input<string>;
-  readonly provider?: k8s.Provider;
+  /** The stack's namespace, as an output of the Namespace resource so every object depends on it. */
+  readonly namespace: pulumi.Output<string>;
+  readonly provider: k8s.Provider;
   readonly labels: Readonly<Record<string, string>>;
+  /** Service type of ports with exposure "public" (e.g. Kong's proxy). */
+  readonly publicServiceType: "ClusterIP" | "NodePort" | "LoadBalancer";
+  /** StorageClass of persistent volumes; unset: the cluster's default. */
+  readonly storageClass?: string;
+  /**
+   * Wait for what operators bring up (Kafka, Connect, connectors, database clusters) to report
+   * Ready before `up` finishes. Off only where the operators cannot run (the test cluster).
+   */
+  readonly awaitOperators: boolean;
 }
 
 export type Target = DockerTarget | KubernetesTarget;

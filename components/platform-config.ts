@@ -6,7 +6,56 @@ import { Capture } from "./capture";
  */
 export const TARGETS = ["docker", "kubernetes"] as const;
 export type TargetKind = (typeof TARGETS)[number];
-export type Environment = "dev" | "pr" | "staging" | "prod";
+/**
+ * dev and pr: Docker, disposable. local: the Kubernetes target on the local data plane's API
+ * server with the data plane's services as external ones, disposable. staging, prod: Kubernetes.
+ */
+export type Environment = "dev" | "pr" | "local" | "staging" | "prod";
+export const EPHEMERAL_ENVIRONMENTS: readonly Environment[] = ["dev", "pr", "local"];
+
+export const PUBLIC_SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
+export type PublicServiceType = (typeof PUBLIC_SERVICE_TYPES)[number];
+
+/** An existing PostgreSQL server (RDS, Cloud SQL, a DBA's cluster) the stack does not run. */
+export interface ExternalPostgres {
+  readonly host: string;
+  readonly port: number;
+  /** libpq sslmode for the stack's and the connector's connections. */
+  readonly sslmode: "disable" | "require" | "verify-full";
+  /** The role the stack applies the CDC source with (needs CREATEROLE and ownership or grant option on the captured tables). */
+  readonly adminUser: string;
+}
+
+export interface AtlasMongo {
+  readonly projectId: string;
+  /** Atlas cloud provider: AWS, GCP or AZURE. */
+  readonly providerName: "AWS" | "GCP" | "AZURE";
+  /** Atlas region name, e.g. EU_WEST_1. */
+  readonly regionName: string;
+  /** e.g. M30. */
+  readonly instanceSize: string;
+  /** CIDR blocks allowed to connect (the cluster's egress addresses); never 0.0.0.0/0. */
+  readonly accessList: readonly string[];
+}
+
+export interface KubernetesSettings {
+  /** The stack's namespace; it is created and, on destroy, removed by the stack. */
+  readonly namespace: string;
+  /** kubeconfig context; unset: the current context of $KUBECONFIG. */
+  readonly context?: string;
+  readonly publicServiceType: PublicServiceType;
+  readonly storageClass?: string;
+  /** "install": the operators' Helm charts into the stack's namespace; "skip": the platform team runs them. */
+  readonly operators: "install" | "skip";
+  /** "apply": the operators' CRDs (generated from their registries) are applied by the stack; "skip": already there. */
+  readonly crds: "apply" | "skip";
+  /** Wait for operator-managed resources to be Ready; off only where operators cannot run. */
+  readonly awaitOperators: boolean;
+  /** Pod Security Standard enforced on the namespace. */
+  readonly podSecurity: "restricted" | "baseline";
+  /** Namespace whose pods (e.g. Prometheus) may scrape the workers' metrics; unset: none. */
+  readonly monitoringNamespace?: string;
+}
 
 export interface PlatformConfig {
   readonly stack: string;
@@ -26,15 +75,48 @@ export interface PlatformConfig {
     readonly slotName: string;
     readonly publicationName: string;
     readonly heartbeatIntervalMs: number;
+    /** The replication role Debezium logs in as. */
+    readonly debeziumUser: string;
+    /** Unset: the stack provisions the server. */
+    readonly external?: ExternalPostgres;
+    /** "managed": the stack creates role, grants, heartbeat table, publication and slot; "existing": a DBA did. */
+    readonly cdcSource: "managed" | "existing";
+    /** Instances of the provisioned cluster on Kubernetes. */
+    readonly instances: number;
+    readonly storageSize: string;
   };
   readonly kafka: {
     readonly port: number;
     readonly partitions: number;
     readonly replicationFactor: number;
     readonly retentionHours: number;
+    /** Unset: the stack provisions the cluster. */
+    readonly external?: { readonly bootstrapServers: readonly string[] };
+    /** "managed": the stack creates the topics; "existing": the platform team did. */
+    readonly topics: "managed" | "existing";
+    /** Brokers of the provisioned cluster on Kubernetes (each also a KRaft controller). */
+    readonly brokers: number;
+    readonly storageSize: string;
   };
-  readonly connect: { readonly port: number };
-  readonly mongodb: { readonly database: string; readonly port: number };
+  readonly connect: {
+    readonly port: number;
+    /** An existing Kafka Connect cluster: its REST URL and how its connectors reference the database password. */
+    readonly external?: { readonly url: string; readonly passwordRef: string };
+    readonly replicas: number;
+    /** Kubernetes: the image Strimzi builds with the Debezium plugin and pushes (registry/repository:tag). */
+    readonly image?: string;
+  };
+  readonly mongodb: {
+    readonly database: string;
+    readonly port: number;
+    /** An existing MongoDB: its URL is the secret coexist:mongodbUrl. */
+    readonly external?: Record<string, never>;
+    /** MongoDB Atlas (prod). */
+    readonly atlas?: AtlasMongo;
+    /** Members of the provisioned replica set on Kubernetes. */
+    readonly members: number;
+    readonly storageSize: string;
+  };
   readonly kong: { readonly proxyPort: number; readonly adminPort: number };
   readonly workers: {
     readonly replicas: number;
@@ -44,6 +126,9 @@ export interface PlatformConfig {
     readonly reconcileSchedule: string;
     /** Repair the divergences the scheduled reconciler finds, rather than only reporting them. */
     readonly reconcileRepair: boolean;
+    /** Kubernetes: the worker image (built from workers/ and pushed by CI). */
+    readonly image?: string;
   };
+  /** Set exactly when the target is kubernetes. */
+  readonly kubernetes?: KubernetesSettings;
 }
-

@@ -87,7 +87,7 @@ describe("parseConfig", () => {
   });
 
   it("rejects a prod stack without protection", () => {
-    const problems = problemsOf(() => parseConfig(raw({ "coexist:target": "kubernetes", "coexist:protect": false }), "prod", SECRET_KEYS));
+    const problems = problemsOf(() => parseConfig({ ...stackFile("prod"), "coexist:protect": "false" }, "prod", SECRET_KEYS));
     assert.deepEqual(problems, ["coexist:protect: prod must protect its stateful resources, found false; fix: remove the key or set it to true"]);
   });
 
@@ -133,7 +133,7 @@ describe("parseConfig", () => {
 
   it("requires a recognisable stack name or an explicit environment", () => {
     const [p] = problemsOf(() => parseConfig(raw(), "sandbox", SECRET_KEYS));
-    assert.match(p, /^coexist:environment: stack "sandbox" is not dev, staging, prod or pr-<n>/);
+    assert.match(p, /^coexist:environment: stack "sandbox" is not dev, local, staging, prod or pr-<n>/);
     assert.equal(parseConfig(raw({ "coexist:environment": "dev" }), "sandbox", SECRET_KEYS).environment, "dev");
   });
 });

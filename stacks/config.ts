@@ -1,5 +1,7 @@
 import { Capture, TRANSFORMS, TransformName } from "../components/capture";
-import { Environment, PlatformConfig, TARGETS } from "../components/platform-config";
+import { EPHEMERAL_ENVIRONMENTS, Environment, PlatformConfig, TARGETS, TargetKind } from "../components/platform-config";
+import { decode, NS, Problems, show } from "./config-problems";
+import { IMAGE, parseKubernetes, parseServices } from "./config-services";
 
 /**
  * The typed stack configuration. `parseConfig` is pure: it takes the raw `coexist:*` values
@@ -10,25 +12,18 @@ import { Environment, PlatformConfig, TARGETS } from "../components/platform-con
 
 export { TARGETS } from "../components/platform-config";
 export type { Environment, PlatformConfig, TargetKind } from "../components/platform-config";
+export { ConfigError } from "./config-problems";
 
 /** Secret keys: each must be set with `pulumi config set --secret`. */
-export const SECRET_KEYS = ["postgresPassword", "debeziumPassword", "mongodbPassword", "kongCredentials"] as const;
+export const SECRET_KEYS = ["postgresPassword", "debeziumPassword", "reconcilerPassword", "mongodbPassword", "mongodbUrl", "kongCredentials"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`);
-    this.name = "ConfigError";
-  }
-}
-
-const NS = "coexist";
-const KNOWN_KEYS = ["target", "environment", "protect", "capture", "topicPrefix", "postgres", "kafka", "connect", "mongodb", "kong", "workers", ...SECRET_KEYS];
+const KNOWN_KEYS = ["target", "environment", "protect", "capture", "topicPrefix", "postgres", "kafka", "connect", "mongodb", "kong", "workers", "kubernetes", ...SECRET_KEYS];
 const IDENT = /^[a-z_][a-z0-9_]*$/;
 const QUALIFIED = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
 
 export function environmentOf(stack: string): Environment | undefined {
-  if (stack === "dev" || stack === "staging" || stack === "prod") return stack;
+  if (stack === "dev" || stack === "staging" || stack === "prod" || stack === "local") return stack;
   if (/^pr-[0-9]+$/.test(stack)) return "pr";
   return undefined;
 }
@@ -51,49 +46,32 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
   }
 
   const declared = get("environment");
-  const environment = declared === undefined ? environmentOf(stack) : p.oneOf("environment", declared, ["dev", "pr", "staging", "prod"] as const);
+  const environment = declared === undefined ? environmentOf(stack) : p.oneOf("environment", declared, ["dev", "pr", "local", "staging", "prod"] as const);
   if (environment === undefined && declared === undefined) {
-    p.add(`${NS}:environment: stack "${stack}" is not dev, staging, prod or pr-<n>; fix: name the stack so, or set ${NS}:environment`);
+    p.add(`${NS}:environment: stack "${stack}" is not dev, local, staging, prod or pr-<n>; fix: name the stack so, or set ${NS}:environment`);
   }
   const env = environment ?? "dev";
-  const ephemeral = env === "dev" || env === "pr";
+  const ephemeral = EPHEMERAL_ENVIRONMENTS.includes(env);
 
-  const target = p.oneOf("target", get("target"), TARGETS, { required: true }) ?? "docker";
+  const target: TargetKind = p.oneOf("target", get("target"), TARGETS, { required: true }) ?? "docker";
   const protect = p.bool("protect", get("protect"), !ephemeral);
   if (env === "prod" && !protect) p.add(`${NS}:protect: prod must protect its stateful resources, found false; fix: remove the key or set it to true`);
-  if (env === "prod" && target !== "kubernetes") p.add(`${NS}:target: prod runs on kubernetes, found "${target}"; fix: set ${NS}:target to kubernetes`);
+  if ((env === "prod" || env === "staging" || env === "local") && target !== "kubernetes") {
+    p.add(`${NS}:target: ${env} runs on kubernetes, found "${target}"; fix: set ${NS}:target to kubernetes`);
+  }
+  if ((env === "dev" || env === "pr") && target !== "docker") {
+    p.add(`${NS}:target: ${env} stacks run on the local Docker engine, found "${target}"; fix: set ${NS}:target to docker (the local stack is the Kubernetes one for tests)`);
+  }
 
   const captures = parseCaptures(p, get("capture"));
   const topicPrefix = p.string("topicPrefix", get("topicPrefix"), "coexist", /^[a-zA-Z0-9_-]+$/, "letters, digits, _ and -");
+  const services = parseServices(p, get, { stack, env, target, ephemeral });
+  const kubernetes = target === "kubernetes" ? parseKubernetes(p, get("kubernetes"), stack, env) : undefined;
+  if (target !== "kubernetes" && get("kubernetes") !== undefined) {
+    p.add(`${NS}:kubernetes: only the kubernetes target reads it, and this stack's target is ${target}; fix: remove the key`);
+  }
 
-  const pg = p.object("postgres", get("postgres"));
-  const slotSuffix = stack.replace(/[^a-z0-9]/g, "_");
-  const postgres = {
-    database: p.string("postgres.database", pg.database, "coexist", IDENT, "a lower-case SQL identifier"),
-    port: p.port("postgres.port", pg.port, 15432),
-    maxSlotWalKeepSize: p.string("postgres.maxSlotWalKeepSize", pg.maxSlotWalKeepSize, "2GB", /^[0-9]+(MB|GB|TB)$/, "a size such as 2GB (never -1: an unbounded slot can fill the disk)"),
-    maxReplicationSlots: p.int("postgres.maxReplicationSlots", pg.maxReplicationSlots, 10, 1, 1000),
-    maxWalSenders: p.int("postgres.maxWalSenders", pg.maxWalSenders, 10, 1, 1000),
-    demoSchema: p.bool("postgres.demoSchema", pg.demoSchema, ephemeral),
-    slotName: p.string("postgres.slotName", pg.slotName, `coexist_${slotSuffix}`, /^[a-z0-9_]{1,63}$/, "lower-case letters, digits and _, at most 63 characters"),
-    publicationName: p.string("postgres.publicationName", pg.publicationName, `coexist_${slotSuffix}`, IDENT, "a lower-case SQL identifier"),
-    heartbeatIntervalMs: p.int("postgres.heartbeatIntervalMs", pg.heartbeatIntervalMs, 10_000, 1_000, 3_600_000),
-  };
-  if (postgres.demoSchema && !ephemeral) p.add(`${NS}:postgres.demoSchema: only dev and pr-<n> stacks load the demo schema, found true on ${env}; fix: remove the key (the application's migrations own the tables)`);
-
-  const kf = p.object("kafka", get("kafka"));
-  const kafka = {
-    port: p.port("kafka.port", kf.port, 19092),
-    partitions: p.int("kafka.partitions", kf.partitions, 3, 1, 1000),
-    replicationFactor: p.int("kafka.replicationFactor", kf.replicationFactor, target === "docker" ? 1 : 3, 1, 7),
-    retentionHours: p.int("kafka.retentionHours", kf.retentionHours, 168, 1, 24 * 365),
-  };
-  if (target === "docker" && kafka.replicationFactor !== 1) p.add(`${NS}:kafka.replicationFactor: the docker target runs one broker, found ${kafka.replicationFactor}; fix: set it to 1 or remove it`);
-
-  const cn = p.object("connect", get("connect"));
-  const mg = p.object("mongodb", get("mongodb"));
-  const kg = p.object("kong", get("kong"));
-  const wk = p.object("workers", get("workers"));
+  const wk = p.object("workers", get("workers"), ["replicas", "batchMaxRecords", "batchMaxWaitMs", "metricsPort", "reconcileSchedule", "reconcileRepair", "image"]);
   const config: PlatformConfig = {
     stack,
     environment: env,
@@ -101,14 +79,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     protect,
     captures,
     topicPrefix,
-    postgres,
-    kafka,
-    connect: { port: p.port("connect.port", cn.port, 18083) },
-    mongodb: {
-      database: p.string("mongodb.database", mg.database, "coexist", /^[a-zA-Z0-9_-]{1,63}$/, "letters, digits, _ and -"),
-      port: p.port("mongodb.port", mg.port, 27018),
-    },
-    kong: { proxyPort: p.port("kong.proxyPort", kg.proxyPort, 8000), adminPort: p.port("kong.adminPort", kg.adminPort, 8001) },
+    ...services,
     workers: {
       replicas: p.int("workers.replicas", wk.replicas, 1, 1, 64),
       batchMaxRecords: p.int("workers.batchMaxRecords", wk.batchMaxRecords, 1000, 1, 100_000),
@@ -116,11 +87,30 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
       metricsPort: p.port("workers.metricsPort", wk.metricsPort, 9464),
       reconcileSchedule: p.string("workers.reconcileSchedule", wk.reconcileSchedule, "0 * * * *", /^(\S+\s+){4}\S+$/, "a five-field cron expression"),
       reconcileRepair: p.bool("workers.reconcileRepair", wk.reconcileRepair, false),
+      image: target === "kubernetes"
+        ? p.requiredString("workers.image", wk.image, IMAGE, "the worker image CI builds from workers/ and pushes", "registry.example.com/coexist/worker:1.4.0")
+        : p.optionalString("workers.image", wk.image, IMAGE, "an image reference"),
     },
+    kubernetes,
   };
+  if (target === "docker" && wk.image !== undefined) p.add(`${NS}:workers.image: the docker target builds the worker image from workers/; fix: remove the key`);
   checkPortClashes(p, config);
   p.throwIfAny();
   return config;
+}
+
+/** The secrets a parsed config needs; each missing one fails before any resource is registered. */
+export function requiredSecrets(c: PlatformConfig): SecretKey[] {
+  const needed: SecretKey[] = [];
+  const pgAdmin = c.postgres.external === undefined ? c.target === "docker" : c.postgres.cdcSource === "managed";
+  if (pgAdmin) needed.push("postgresPassword");
+  // The connector's password lives in an external Connect's own secret store.
+  if (c.connect.external === undefined || c.postgres.cdcSource === "managed") needed.push("debeziumPassword");
+  // A DBA who created the CDC source created the reconciler's read-only role too; the stack generates its own otherwise.
+  if (c.postgres.cdcSource === "existing") needed.push("reconcilerPassword");
+  if (c.mongodb.external !== undefined) needed.push("mongodbUrl");
+  else needed.push("mongodbPassword");
+  return needed;
 }
 
 function parseCaptures(p: Problems, value: unknown): Capture[] {
@@ -181,68 +171,5 @@ function checkPortClashes(p: Problems, c: PlatformConfig): void {
     const other = seen.get(port);
     if (other !== undefined) p.add(`${NS}:${key}: port ${port} is already used by ${NS}:${other}; fix: pick another host port`);
     else seen.set(port, key);
-  }
-}
-
-/** Pulumi hands objects and lists over as JSON strings; plain strings stay strings. */
-function decode(value: string | undefined): unknown {
-  if (value === undefined) return undefined;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
-}
-
-function show(value: unknown): string {
-  return value === undefined ? "nothing" : JSON.stringify(value);
-}
-
-class Problems {
-  private readonly list: string[] = [];
-  add(problem: string): void {
-    this.list.push(problem);
-  }
-  throwIfAny(): void {
-    if (this.list.length > 0) throw new ConfigError(this.list);
-  }
-  object(key: string, value: unknown): Record<string, unknown> {
-    if (value === undefined) return {};
-    if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-    this.add(`${NS}:${key}: expected an object, found ${show(value)}`);
-    return {};
-  }
-  oneOf<T extends string>(key: string, value: unknown, allowed: readonly T[], opts: { required?: boolean } = {}): T | undefined {
-    if (value === undefined) {
-      if (opts.required) this.add(`${NS}:${key}: missing; fix: set it to one of ${allowed.join(", ")}`);
-      return undefined;
-    }
-    if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
-    this.add(`${NS}:${key}: unknown value ${show(value)}; fix: use one of ${allowed.join(", ")}`);
-    return undefined;
-  }
-  bool(key: string, value: unknown, fallback: boolean): boolean {
-    if (value === undefined) return fallback;
-    if (typeof value === "boolean") return value;
-    this.add(`${NS}:${key}: expected true or false, found ${show(value)}`);
-    return fallback;
-  }
-  int(key: string, value: unknown, fallback: number, min: number, max: number): number {
-    if (value === undefined) return fallback;
-    if (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max) return value;
-    this.add(`${NS}:${key}: expected a whole number from ${min} to ${max}, found ${show(value)}`);
-    return fallback;
-  }
-  port(key: string, value: unknown, fallback: number): number {
-    if (value === undefined) return fallback;
-    if (typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 65535) return value;
-    this.add(`${NS}:${key}: port out of range, found ${show(value)}; fix: use a whole number from 1 to 65535`);
-    return fallback;
-  }
-  string(key: string, value: unknown, fallback: string, shape: RegExp, described: string): string {
-    if (value === undefined) return fallback;
-    if (typeof value === "string" && shape.test(value)) return value;
-    this.add(`${NS}:${key}: expected ${described}, found ${show(value)}`);
-    return fallback;
   }
 }

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformArgs } from "../components/platform";
 import { renderKongConfig } from "../components/kong/render";
-import { ConfigError, parseConfig } from "./config";
+import { ConfigError, parseConfig, requiredSecrets, SecretKey } from "./config";
 
-type PasswordKey = "postgresPassword" | "debeziumPassword" | "mongodbPassword";
+type StringSecret = Exclude<SecretKey, "kongCredentials">;
 
 /**
  * Reads `coexist:*` from the Pulumi runtime once, validates it, and returns the Platform's args.
@@ -14,16 +14,28 @@ export function loadPlatformArgs(): PlatformArgs {
   const secretKeys = Object.keys(raw).filter(isConfigSecret);
   const config = parseConfig(raw, pulumi.getStack(), secretKeys);
   const cfg = new pulumi.Config("coexist");
-  const secret = (key: PasswordKey): pulumi.Output<string> => {
-    if (raw[`coexist:${key}`] === undefined) {
-      throw new Error(`coexist:${key}: missing; fix: pulumi config set --secret coexist:${key} "$(openssl rand -base64 24)" (scripts/stack does this for dev and pr-<n> stacks)`);
-    }
-    return cfg.requireSecret(key);
-  };
-  const [postgresPassword, debeziumPassword, mongodbPassword] = (["postgresPassword", "debeziumPassword", "mongodbPassword"] as const).map(secret);
+  // Only the secrets this configuration uses are required; each missing one is named before any resource.
+  const needed = requiredSecrets(config);
+  const missing = needed.filter((key) => raw[`coexist:${key}`] === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(missing.map((key) => key === "mongodbUrl"
+      ? `coexist:mongodbUrl: missing, and coexist:mongodb.external needs it; fix: pulumi config set --secret coexist:mongodbUrl 'mongodb://user:password@host:27017/?replicaSet=rs0'`
+      : `coexist:${key}: missing; fix: pulumi config set --secret coexist:${key} "$(openssl rand -base64 24)" (scripts/stack does this for dev, pr-<n> and local stacks)`));
+  }
+  const secret = (key: StringSecret): pulumi.Output<string> | undefined => (needed.includes(key) ? cfg.requireSecret(key) : undefined);
   checkKongCredentials(pulumi.getStack(), raw["coexist:kongCredentials"]);
   const kongCredentials = raw["coexist:kongCredentials"] === undefined ? pulumi.secret(pulumi.output({} as Record<string, string>)) : cfg.requireSecretObject<Record<string, string>>("kongCredentials");
-  return { ...config, secrets: { postgresPassword, debeziumPassword, mongodbPassword, kongCredentials } };
+  return {
+    ...config,
+    secrets: {
+      postgresPassword: secret("postgresPassword"),
+      debeziumPassword: secret("debeziumPassword"),
+      reconcilerPassword: secret("reconcilerPassword"),
+      mongodbPassword: secret("mongodbPassword"),
+      mongodbUrl: secret("mongodbUrl"),
+      kongCredentials,
+    },
+  };
 }
 
 /**

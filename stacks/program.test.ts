@@ -57,10 +57,21 @@ describe("dev program", () => {
   });
 
   it("creates the Debezium role without superuser, with LOGIN and REPLICATION", () => {
-    const role = run.one("postgresql:index/role:Role").inputs;
+    const role = run.one("postgresql:index/role:Role", "cdc-role").inputs;
+    assert.equal(role.name, "debezium");
     assert.equal(role.superuser, false);
     assert.equal(role.login, true);
     assert.equal(role.replication, true);
+  });
+
+  it("gives the reconciler its own role: LOGIN, no REPLICATION, SELECT on the captured tables only", () => {
+    const role = run.one("postgresql:index/role:Role", "reader").inputs;
+    assert.equal(role.name, "coexist_reconciler");
+    assert.equal(role.replication, false);
+    assert.equal(role.superuser, false);
+    const grants = run.byType("postgresql:index/grant:Grant").filter((g) => g.name.includes("reader")).map((g) => g.inputs);
+    assert.deepEqual(grants.flatMap((g) => g.privileges as string[]).sort(), ["SELECT", "USAGE"]);
+    assert.deepEqual(grants.filter((g) => g.objectType === "table").flatMap((g) => g.objects as string[]).sort(), ["customers", "orders", "products"]);
   });
 
   it("publishes exactly the capture list plus the heartbeat table", () => {
@@ -70,7 +81,7 @@ describe("dev program", () => {
   });
 
   it("grants SELECT on the captured tables only", () => {
-    const grants = run.byType("postgresql:index/grant:Grant").map((g) => g.inputs);
+    const grants = run.byType("postgresql:index/grant:Grant").filter((g) => !g.name.includes("reader")).map((g) => g.inputs);
     const select = grants.filter((g) => (g.privileges as string[]).includes("SELECT") && g.objectType === "table" && g.schema === "public");
     assert.deepEqual(select.flatMap((g) => g.objects as string[]).sort(), ["customers", "orders", "products"]);
     assert.ok(grants.every((g) => !(g.privileges as string[]).includes("ALL")));

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { deploy, ServiceSpec, Target } from "../runtime";
+import { deploy, KubernetesTarget, ServiceSpec, Target } from "../runtime";
 import { images } from "../versions";
 import { connectInternalTopics } from "../kafka/topics";
+import { createStrimziConnect } from "./strimzi";
 
 export interface KafkaConnectArgs {
   readonly target: Target;
@@ -9,15 +10,26 @@ export interface KafkaConnectArgs {
   readonly bootstrapServers: string;
   /** Connect group id; also names the internal topics (see connectInternalTopics). */
   readonly groupId: string;
-  /** Host port of the REST API, bound to 127.0.0.1 only. */
+  /** Docker: host port of the REST API, bound to 127.0.0.1 only. */
   readonly restHostPort: number;
-  /** Password of the database role the connectors use, written to a file read through the file config provider. */
-  readonly sourcePassword: pulumi.Output<string>;
+  /** Password of the database role the connectors use, read through a config provider (a file on Docker, a Secret on Kubernetes). */
+  readonly sourcePassword: pulumi.Input<string>;
   /** Replication factor of the internal topics. @default 1 */
   readonly replicationFactor?: number;
-  /** Resources (broker, internal topics) that must exist first. */
-  readonly dependsOn?: pulumi.Resource[];
+  /** Kubernetes: Connect workers. @default 2 */
+  readonly replicas?: number;
+  /** Kubernetes: the image Strimzi builds with the Debezium plugin and pushes. */
+  readonly image?: string;
 }
+
+/**
+ * Where connectors are registered, and how they reference the database password: a Connect REST
+ * API (the Docker worker, or an external Connect cluster), or a Strimzi KafkaConnect whose
+ * connectors are KafkaConnector resources.
+ */
+export type ConnectEndpoint =
+  | { readonly kind: "rest"; readonly url: string; readonly passwordRef: string; readonly ready: pulumi.Resource[] }
+  | { readonly kind: "strimzi"; readonly target: KubernetesTarget; readonly cluster: string; readonly passwordRef: string; readonly ready: pulumi.Resource[] };
 
 export const CONNECT_HOST = "connect";
 export const CONNECT_REST_PORT = 8083;
@@ -26,17 +38,32 @@ export const SOURCE_SECRETS_FILE = `${SECRETS_DIR}/postgres.properties`;
 /** What a connector puts in place of the password: resolved by the worker, never stored in the connector JSON. */
 export const SOURCE_PASSWORD_REF = `\${file:${SOURCE_SECRETS_FILE}:password}`;
 
-/** A Kafka Connect distributed worker with the Debezium connectors (the Debezium Connect image). */
+/**
+ * A Kafka Connect cluster with the Debezium Postgres plugin: one distributed worker from the
+ * Debezium Connect image on Docker; a Strimzi KafkaConnect on Kubernetes.
+ */
 export class KafkaConnect extends pulumi.ComponentResource {
-  /** REST API as reached from where Pulumi runs. */
-  readonly url: string;
-  readonly passwordRef = SOURCE_PASSWORD_REF;
+  readonly endpoint: ConnectEndpoint;
+  /** Docker: the REST API as reached from where Pulumi runs. */
+  readonly url?: string;
   readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: KafkaConnectArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("coexist:connect:KafkaConnect", name, {}, opts);
-    this.url = `http://127.0.0.1:${args.restHostPort}`;
-    this.ready = deploy(`${name}-worker`, connectService(args), args.target, { parent: this, dependsOn: args.dependsOn }).ready;
+    if (args.target.kind === "kubernetes") {
+      if (!args.image) throw new Error(`KafkaConnect ${name}: image is required on kubernetes (Strimzi pushes the built image there); fix: set coexist:connect.image`);
+      const c = createStrimziConnect(name, {
+        target: args.target,
+        sourcePassword: args.sourcePassword,
+        input: { replicas: args.replicas ?? 2, bootstrapServers: args.bootstrapServers, groupId: args.groupId, replicationFactor: args.replicationFactor ?? 1, image: args.image },
+      }, { parent: this, dependsOn: opts.dependsOn });
+      this.ready = c.ready;
+      this.endpoint = { kind: "strimzi", target: args.target, cluster: c.name, passwordRef: c.passwordRef, ready: c.ready };
+    } else {
+      this.url = `http://127.0.0.1:${args.restHostPort}`;
+      this.ready = deploy(`${name}-worker`, connectService(args), args.target, { parent: this }).ready;
+      this.endpoint = { kind: "rest", url: this.url, passwordRef: SOURCE_PASSWORD_REF, ready: this.ready };
+    }
     this.registerOutputs({ url: this.url });
   }
 }
@@ -77,7 +104,7 @@ export function connectService(args: KafkaConnectArgs): ServiceSpec {
     files: [
       {
         path: SOURCE_SECRETS_FILE,
-        content: pulumi.interpolate`password=${args.sourcePassword.apply(escapeProperty)}\n`,
+        content: pulumi.interpolate`password=${pulumi.output(args.sourcePassword).apply(escapeProperty)}\n`,
         secret: true,
         // Connect runs as the image's unprivileged user, not root.
         mode: "0444",

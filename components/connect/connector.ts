@@ -1,25 +1,42 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ConnectEndpoint } from "./connect";
+import { REPLACE_ON_CHANGE } from "./connector-config";
 import { isSensitiveLiteral } from "./connector-diff";
 import { connectorProvider } from "./connector-provider";
-import { KafkaConnect } from "./connect";
+import { createKafkaConnector } from "./strimzi";
 
 export interface DebeziumConnectorArgs {
-  readonly connect: KafkaConnect;
+  /** The Connect cluster it runs on (KafkaConnect.endpoint, or an external cluster's REST API). */
+  readonly connect: ConnectEndpoint;
   /** The rendered connector config (renderConnectorConfig); it carries only a reference to the password. */
   readonly config: Record<string, string>;
-  /** Resources the connector needs first (slot, publication, grants, topics). A destroy deletes the connector before them. */
-  readonly dependsOn?: pulumi.Resource[];
   /** @default 180000 */
   readonly readyTimeoutMs?: number;
 }
 
-/** A Debezium connector registered on a Kafka Connect cluster, previewed field by field. */
+/**
+ * A Debezium connector, previewed field by field: registered on a Connect REST API by a dynamic
+ * resource, or declared as a Strimzi KafkaConnector. Pass what it needs first (slot, publication,
+ * grants, topics) as `dependsOn`: a destroy deletes the connector before them.
+ */
 export class DebeziumConnector extends pulumi.ComponentResource {
   readonly connectorName: pulumi.Output<string>;
 
   constructor(name: string, args: DebeziumConnectorArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("coexist:connect:DebeziumConnector", name, {}, opts);
     const connectorName = args.config["name"] ?? name;
+    const dependsOn = pulumi.output(opts.dependsOn ?? []).apply((d) => [...args.connect.ready, ...(Array.isArray(d) ? d : [d])]);
+    if (args.connect.kind === "strimzi") {
+      const cr = createKafkaConnector(`${name}-resource`, { target: args.connect.target, connectCluster: args.connect.cluster, connectorName, config: args.config }, {
+        parent: this,
+        dependsOn,
+        // A different replication stream is a different connector: the old one goes first (two on one slot lose changes).
+        replaceOnChanges: REPLACE_ON_CHANGE.map((k) => `spec.config["${k}"]`),
+      });
+      this.connectorName = cr.id.apply(() => connectorName);
+      this.registerOutputs({ connectorName: this.connectorName });
+      return;
+    }
     const { name: _ignored, ...plain } = args.config;
     // A literal credential in a connector config (a SASL JAAS line, a key) is a Pulumi secret, so
     // previews mask it and state encrypts it; references such as ${file:...} stay readable.
@@ -29,7 +46,7 @@ export class DebeziumConnector extends pulumi.ComponentResource {
     const resource = new ConnectorRegistration(
       `${name}-registration`,
       { connectUrl: args.connect.url, name: connectorName, config, readyTimeoutMs: args.readyTimeoutMs },
-      { parent: this, dependsOn: [...args.connect.ready, ...(args.dependsOn ?? [])] },
+      { parent: this, dependsOn },
     );
     this.connectorName = resource.id.apply(() => connectorName);
     this.registerOutputs({ connectorName: this.connectorName });

@@ -2,3 +2,4 @@ export * from "./connect";
 export * from "./connector";
 export * from "./connector-config";
 export * from "./connector-diff";
+export * from "./strimzi";

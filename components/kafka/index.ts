@@ -1,2 +1,3 @@
 export * from "./broker";
 export * from "./topics";
+export * from "./strimzi";

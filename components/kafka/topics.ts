@@ -1,7 +1,11 @@
+import { createHash } from "node:crypto";
 import * as kafka from "@pulumi/kafka";
 import * as pulumi from "@pulumi/pulumi";
 import { Capture } from "../capture";
 import { cdcTopics, dlqTopic, heartbeatTopic } from "../connect/connector-config";
+import { customResource } from "../kubernetes/custom-resource";
+import { KubernetesTarget } from "../runtime";
+import { STRIMZI_API } from "./strimzi";
 
 export interface TopicSpec {
   readonly name: string;
@@ -52,36 +56,63 @@ export function topicPlan(input: TopicPlanInput): TopicSpec[] {
   ];
 }
 
+/** How the stack creates topics. */
+export type TopicsVia =
+  /** The Kafka admin API through the kafka provider, from where Pulumi runs (Docker). */
+  | { readonly kind: "provider"; readonly bootstrapServers: string[]; /** @default false */ readonly tls?: boolean }
+  /** KafkaTopic resources that Strimzi's topic operator reconciles (Kubernetes). */
+  | { readonly kind: "strimzi"; readonly target: KubernetesTarget; readonly cluster: string };
+
 export interface KafkaTopicsArgs extends TopicPlanInput {
-  /** Bootstrap servers reachable from where Pulumi runs. */
-  readonly bootstrapServers: string[];
-  /** Resources the broker needs before topics can be created. */
-  readonly dependsOn: pulumi.Resource[];
-  /** @default false */
-  readonly tls?: boolean;
-  /** @default false */
-  readonly protect?: boolean;
+  readonly via: TopicsVia;
+  /** Resources the cluster needs before topics can be created. */
+  readonly clusterReady: pulumi.Resource[];
 }
 
-/** The stack's topics, created through the Kafka admin API. */
+/** The stack's topics: through the Kafka admin API on Docker, as Strimzi KafkaTopics on Kubernetes. */
 export class KafkaTopics extends pulumi.ComponentResource {
-  readonly topics: Record<string, kafka.Topic> = {};
+  /** Each topic's resource, by topic name. */
+  readonly topics: Record<string, pulumi.CustomResource> = {};
 
   constructor(name: string, args: KafkaTopicsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("coexist:kafka:KafkaTopics", name, {}, opts);
-    // The provider defaults to TLS on; the dev listener is plaintext on loopback.
-    const provider = new kafka.Provider(
-      `${name}-provider`,
-      { bootstrapServers: args.bootstrapServers, tlsEnabled: args.tls ?? false, skipTlsVerify: false },
-      { parent: this, dependsOn: args.dependsOn },
-    );
-    for (const t of topicPlan(args)) {
-      this.topics[t.name] = new kafka.Topic(
-        `${name}-${t.name}`,
-        { name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, config: t.config },
-        { parent: this, provider, protect: args.protect ?? false },
+    const via = args.via;
+    if (via.kind === "strimzi") {
+      for (const t of topicPlan(args)) {
+        this.topics[t.name] = customResource(`${name}-${t.name}`, {
+          apiVersion: STRIMZI_API,
+          kind: "KafkaTopic",
+          metadata: { name: kafkaTopicResourceName(t.name), namespace: via.target.namespace, labels: { ...via.target.labels, "strimzi.io/cluster": via.cluster } },
+          spec: renderKafkaTopicSpec(t),
+        }, { parent: this, provider: via.target.provider, dependsOn: args.clusterReady, retainOnDelete: opts.retainOnDelete });
+      }
+    } else {
+      // The provider defaults to TLS on; the dev listener is plaintext on loopback.
+      const provider = new kafka.Provider(
+        `${name}-provider`,
+        { bootstrapServers: via.bootstrapServers, tlsEnabled: via.tls ?? false, skipTlsVerify: false },
+        { parent: this, dependsOn: args.clusterReady },
       );
+      for (const t of topicPlan(args)) {
+        this.topics[t.name] = new kafka.Topic(
+          `${name}-${t.name}`,
+          { name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, config: t.config },
+          { parent: this, provider, retainOnDelete: opts.retainOnDelete },
+        );
+      }
     }
     this.registerOutputs({ names: Object.keys(this.topics) });
   }
+}
+
+/** The KafkaTopic's spec: the real topic name is spec.topicName, since metadata names cannot hold every topic name. */
+export function renderKafkaTopicSpec(t: TopicSpec): Record<string, unknown> {
+  return { topicName: t.name, partitions: t.partitions, replicas: t.replicationFactor, config: t.config };
+}
+
+/** A Kubernetes object name for a topic: lower-case DNS subdomain, with a hash when it had to change. */
+export function kafkaTopicResourceName(topic: string): string {
+  const cleaned = topic.toLowerCase().replace(/[^a-z0-9.-]/g, "-").replace(/^[^a-z0-9]+/, "").slice(0, 200);
+  if (cleaned === topic) return topic;
+  return `${cleaned}-${createHash("sha256").update(topic).digest("hex").slice(0, 8)}`;
 }

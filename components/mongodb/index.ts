@@ -1,1 +1,3 @@
+export * from "./atlas";
+export * from "./community";
 export * from "./mongodb";

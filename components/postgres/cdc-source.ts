@@ -2,33 +2,48 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import { Capture, splitTable } from "../capture";
 import { publicationTables } from "../connect/connector-config";
-import { PostgresServer } from "./server";
+import { customResource } from "../kubernetes/custom-resource";
+import { deploy, KubernetesTarget, ServiceSpec } from "../runtime";
+import { images } from "../versions";
+import { cdcGrants, readerGrants } from "./cdc-grants";
+import { grantsSql, heartbeatTableSql, readerGrantsSql, slotSql } from "./cdc-sql";
+import { CNPG_API } from "./cnpg";
+import { postgresUrl, SqlScript } from "./sql-script";
+
+export { cdcGrants } from "./cdc-grants";
+export type { GrantSpec } from "./cdc-grants";
+
+/** How the stack reaches the database to apply the source. */
+export type CdcSourceVia =
+  /** Through the postgresql provider from where Pulumi runs (Docker, or an external server). */
+  | { readonly kind: "provider"; readonly host: pulumi.Input<string>; readonly port: pulumi.Input<number>; readonly adminUser: string; readonly adminPassword: pulumi.Input<string>; readonly sslmode: string; readonly debeziumPassword: pulumi.Input<string> }
+  /** Inside a CloudNativePG cluster: the operator owns the role (declared on the Cluster) and the publication; a Job applies the rest. */
+  | { readonly kind: "cnpg"; readonly target: KubernetesTarget; readonly cluster: string; readonly host: string; readonly ownerSecret: string; readonly roleSecret: string };
 
 export interface CdcSourceArgs {
-  readonly server: PostgresServer;
+  readonly database: string;
   readonly captures: readonly Capture[];
   /** Schema-qualified heartbeat table, in the publication so an idle source still advances the slot. */
   readonly heartbeatTable: string;
   readonly slotName: string;
   readonly publicationName: string;
-  readonly debeziumPassword: pulumi.Output<string>;
-  /** @default "debezium" */
-  readonly debeziumUser?: string;
-  /** @default false */
-  readonly protect?: boolean;
+  /** The Debezium role. */
+  readonly user: string;
+  /** Read-only login roles (the reconciler): USAGE on the captured schemas and SELECT on the captured tables, nothing else. */
+  readonly readers?: readonly { readonly name: string; readonly password: pulumi.Input<string> }[];
+  readonly via: CdcSourceVia;
+  /** Resources the database needs first (the server). */
+  readonly serverReady?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
  * What Debezium reads from: a non-superuser replication role with SELECT on the captured tables
- * only, one publication over those tables plus the heartbeat table, and the replication slot.
- * The stack owns the slot (rather than letting the connector create it) so that destroying the
- * stack drops it: a forgotten slot pins WAL until the disk is full.
+ * only, the heartbeat table, one publication over the captured tables plus the heartbeat table,
+ * and the replication slot. The stack owns the slot (rather than letting the connector create
+ * it) so that destroying the stack drops it: a forgotten slot pins WAL until the disk is full.
  */
 export class CdcSource extends pulumi.ComponentResource {
   readonly user: string;
-  readonly role: postgresql.Role;
-  readonly publication: postgresql.Publication;
-  readonly slot: postgresql.ReplicationSlot;
   readonly slotName: string;
   readonly publicationName: string;
   /** Everything the connector needs to exist first; a destroy deletes the connector before these. */
@@ -37,82 +52,109 @@ export class CdcSource extends pulumi.ComponentResource {
   constructor(name: string, args: CdcSourceArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("coexist:postgres:CdcSource", name, {}, opts);
     validateCdcSourceArgs(args);
-    const db = args.server.database;
-    this.user = args.debeziumUser ?? "debezium";
+    this.user = args.user;
     this.slotName = args.slotName;
     this.publicationName = args.publicationName;
-
-    const provider = new postgresql.Provider(
-      `${name}-provider`,
-      {
-        host: args.server.hostAddress,
-        port: args.server.hostPort,
-        database: db,
-        username: args.server.superuser,
-        password: args.server.superuserPassword,
-        sslmode: "disable",
-        superuser: true,
-      },
-      { parent: this, dependsOn: args.server.ready },
-    );
-    const child = (extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({
-      parent: this,
-      provider,
-      protect: args.protect ?? false,
-      ...extra,
-    });
-
-    this.role = new postgresql.Role(
-      `${name}-role`,
-      { name: this.user, login: true, replication: true, superuser: false, createDatabase: false, createRole: false, password: args.debeziumPassword },
-      child(),
-    );
-    const grants = cdcGrants(args.captures, args.heartbeatTable).map(
-      (g) =>
-        new postgresql.Grant(
-          `${name}-grant-${g.id}`,
-          { database: db, role: this.role.name, schema: g.schema, objectType: g.objectType, objects: g.objects, privileges: g.privileges },
-          child(),
-        ),
-    );
-    this.publication = new postgresql.Publication(
-      `${name}-publication`,
-      { name: args.publicationName, database: db, tables: publicationTables(args.captures, args.heartbeatTable), publishParams: ["insert", "update", "delete", "truncate"] },
-      child(),
-    );
-    // pgoutput reads the publication by name when the slot is first streamed, so the slot follows it.
-    this.slot = new postgresql.ReplicationSlot(
-      `${name}-slot`,
-      { name: args.slotName, database: db, plugin: "pgoutput" },
-      child({ dependsOn: [this.publication] }),
-    );
-    this.ready = [this.role, ...grants, this.publication, this.slot];
+    this.ready = args.via.kind === "provider" ? this.throughProvider(name, args, args.via) : this.throughOperator(name, args, args.via);
     this.registerOutputs({ user: this.user, slotName: this.slotName, publicationName: this.publicationName });
   }
-}
 
-export interface GrantSpec {
-  readonly id: string;
-  readonly schema: string;
-  readonly objectType: "schema" | "table";
-  readonly objects: string[];
-  readonly privileges: string[];
-}
-
-/** Least privilege for the Debezium role: USAGE on the schemas, SELECT on captured tables, and write on the heartbeat table only. */
-export function cdcGrants(captures: readonly Capture[], heartbeatTable: string): GrantSpec[] {
-  const bySchema = new Map<string, string[]>();
-  for (const c of captures) {
-    const { schema, name } = splitTable(c.table);
-    bySchema.set(schema, [...(bySchema.get(schema) ?? []), name]);
+  private throughProvider(name: string, args: CdcSourceArgs, via: Extract<CdcSourceVia, { kind: "provider" }>): pulumi.Resource[] {
+    const provider = new postgresql.Provider(`${name}-provider`, {
+      host: via.host,
+      port: via.port,
+      database: args.database,
+      username: via.adminUser,
+      password: via.adminPassword,
+      sslmode: via.sslmode,
+      superuser: false,
+    }, { parent: this, dependsOn: args.serverReady });
+    const child = (extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ parent: this, provider, ...extra });
+    // The one object the provider cannot declare; it must exist before the grants and the publication name it.
+    const heartbeat = new SqlScript(`${name}-heartbeat-table`, {
+      connection: postgresUrl({ host: via.host, port: via.port, user: via.adminUser, password: via.adminPassword, database: args.database, sslmode: via.sslmode }),
+      up: heartbeatTableSql(args.heartbeatTable),
+      down: `DROP TABLE IF EXISTS ${args.heartbeatTable};`,
+    }, { parent: this, dependsOn: args.serverReady });
+    const role = new postgresql.Role(`${name}-role`, {
+      name: args.user, login: true, replication: true, superuser: false, createDatabase: false, createRole: false, password: via.debeziumPassword,
+    }, child());
+    const grants = cdcGrants(args.captures, args.heartbeatTable).map((g) =>
+      new postgresql.Grant(`${name}-grant-${g.id}`, {
+        database: args.database, role: role.name, schema: g.schema, objectType: g.objectType, objects: g.objects, privileges: g.privileges,
+      }, child({ dependsOn: [heartbeat] })));
+    const publication = new postgresql.Publication(`${name}-publication`, {
+      name: args.publicationName, database: args.database, tables: publicationTables(args.captures, args.heartbeatTable), publishParams: ["insert", "update", "delete", "truncate"],
+    }, child({ dependsOn: [heartbeat] }));
+    // pgoutput reads the publication by name when the slot is first streamed, so the slot follows it.
+    const slot = new postgresql.ReplicationSlot(`${name}-slot`, { name: args.slotName, database: args.database, plugin: "pgoutput" }, child({ dependsOn: [publication] }));
+    const readers = (args.readers ?? []).flatMap((r) => {
+      const reader = new postgresql.Role(`${name}-reader-${r.name}`, { name: r.name, login: true, replication: false, superuser: false, createDatabase: false, createRole: false, password: r.password }, child());
+      return [reader, ...readerGrants(args.captures).map((g) =>
+        new postgresql.Grant(`${name}-reader-${r.name}-${g.id}`, { database: args.database, role: reader.name, schema: g.schema, objectType: g.objectType, objects: g.objects, privileges: g.privileges }, child()))];
+    });
+    return [heartbeat, role, ...grants, publication, slot, ...readers];
   }
-  const hb = splitTable(heartbeatTable);
-  const schemas = [...new Set([...bySchema.keys(), hb.schema])].sort();
-  return [
-    ...schemas.map((schema): GrantSpec => ({ id: `usage-${schema}`, schema, objectType: "schema", objects: [], privileges: ["USAGE"] })),
-    ...[...bySchema.entries()].map(([schema, tables]): GrantSpec => ({ id: `select-${schema}`, schema, objectType: "table", objects: [...tables].sort(), privileges: ["SELECT"] })),
-    { id: "heartbeat", schema: hb.schema, objectType: "table", objects: [hb.name], privileges: ["INSERT", "SELECT", "UPDATE"] },
-  ];
+
+  private throughOperator(name: string, args: CdcSourceArgs, via: Extract<CdcSourceVia, { kind: "cnpg" }>): pulumi.Resource[] {
+    const t = via.target;
+    // Heartbeat table and grants as the application owner (who owns the tables its migrations
+    // created), then the slot as the replication role itself: no superuser anywhere.
+    const setup = deploy(`${name}-setup`, cdcSetupJob(args, via), t, { parent: this, dependsOn: args.serverReady });
+    const publication = customResource(`${name}-publication`, {
+      apiVersion: CNPG_API,
+      kind: "Publication",
+      metadata: { name: args.publicationName.replace(/_/g, "-"), namespace: t.namespace, labels: t.labels },
+      spec: renderCnpgPublicationSpec({ ...args, cluster: via.cluster }),
+    }, { parent: this, provider: t.provider, dependsOn: setup.ready });
+    return [...setup.ready, publication];
+  }
+}
+
+/** The CloudNativePG Publication's spec: the captured tables plus the heartbeat table, dropped with the resource. */
+export function renderCnpgPublicationSpec(input: { cluster: string; database: string; publicationName: string; captures: readonly Capture[]; heartbeatTable: string }): Record<string, unknown> {
+  return {
+    cluster: { name: input.cluster },
+    dbname: input.database,
+    name: input.publicationName,
+    target: { objects: publicationTables(input.captures, input.heartbeatTable).map((t) => ({ table: splitTable(t) })) },
+    publicationReclaimPolicy: "delete",
+  };
+}
+
+/** The Kubernetes Job that applies the heartbeat table, the grants and the slot inside a CloudNativePG cluster. */
+export function cdcSetupJob(args: Pick<CdcSourceArgs, "database" | "captures" | "heartbeatTable" | "slotName" | "user" | "readers">, via: { host: string; ownerSecret: string; roleSecret: string }): ServiceSpec {
+  const owner = [
+    heartbeatTableSql(args.heartbeatTable),
+    grantsSql(args),
+    ...(args.readers ?? []).map((r) => readerGrantsSql(args.captures, r.name)),
+  ].join("\n");
+  const conn = (user: string) => `host=${via.host} dbname=${args.database} user=${user} sslmode=require connect_timeout=15`;
+  return {
+    host: "cdc-setup",
+    role: "cdc-setup",
+    image: images.cnpgPostgres,
+    // The postgres image's own uid.
+    user: "26",
+    entrypoint: ["bash", "-ec"],
+    command: [
+      [
+        `psql -v ON_ERROR_STOP=1 "${conn("$OWNER")}" -f /sql/owner.sql`,
+        `PGPASSWORD="$ROLE_PASSWORD" psql -v ON_ERROR_STOP=1 "${conn(args.user)}" -c ${shellQuote(slotSql(args.slotName))}`,
+      ].join("\n"),
+    ],
+    secretRefEnv: {
+      OWNER: { secret: via.ownerSecret, key: "username" },
+      PGPASSWORD: { secret: via.ownerSecret, key: "password" },
+      ROLE_PASSWORD: { secret: via.roleSecret, key: "password" },
+    },
+    files: [{ path: "/sql/owner.sql", content: owner }],
+    job: true,
+  };
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 function validateCdcSourceArgs(args: CdcSourceArgs): void {
@@ -127,3 +169,5 @@ function validateCdcSourceArgs(args: CdcSourceArgs): void {
     throw new Error(`CdcSource: captured table ${clash.table} is in schema "${hbSchema}", which is reserved for coexist's heartbeat table; fix: capture tables from application schemas only`);
   }
 }
+
+

@@ -3,11 +3,13 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { deploy, LOOPBACK, ServiceSpec, Target } from "../runtime";
 import { images } from "../versions";
+import { createCnpgCluster } from "./cnpg";
 
 export interface PostgresServerArgs {
   readonly target: Target;
   readonly database: string;
-  readonly superuserPassword: pulumi.Output<string>;
+  /** Docker: the superuser password. Kubernetes has no superuser login (CloudNativePG keeps it off). */
+  readonly superuserPassword?: pulumi.Input<string>;
   /** Host port on 127.0.0.1 (Docker target), used by the stack's postgresql provider and by developers. */
   readonly hostPort: number;
   /** Cap on WAL a replication slot may retain; an abandoned slot is invalidated instead of filling the disk. @default "2GB" */
@@ -18,8 +20,23 @@ export interface PostgresServerArgs {
   readonly maxWalSenders?: number;
   /** Load components/postgres/demo-schema.sql on first start (dev, pr-<n>). @default false */
   readonly demoSchema?: boolean;
-  /** @default false */
-  readonly protect?: boolean;
+  /**
+   * Kubernetes: login roles the operator owns (Debezium's replication role, the reconciler's
+   * read-only one), each with its password in a Secret. On Docker the CdcSource declares them
+   * through the postgresql provider instead.
+   */
+  readonly roles?: readonly PostgresRole[];
+  /** Kubernetes: instances of the cluster (one primary, the rest streaming replicas). @default 3 */
+  readonly instances?: number;
+  /** Kubernetes: each instance's volume. @default "20Gi" */
+  readonly storageSize?: string;
+}
+
+export interface PostgresRole {
+  readonly name: string;
+  readonly password: pulumi.Input<string>;
+  /** REPLICATION (never SUPERUSER). @default false */
+  readonly replication?: boolean;
 }
 
 export const POSTGRES_HOST = "postgres";
@@ -27,30 +44,40 @@ export const POSTGRES_PORT = 5432;
 export const POSTGRES_SUPERUSER = "postgres";
 const PASSWORD_FILE = "/run/coexist/postgres-password";
 
-/** PostgreSQL with logical WAL: the system of record and the CDC source. */
+/**
+ * PostgreSQL with logical WAL: the system of record and the CDC source. A container on Docker;
+ * a CloudNativePG cluster on Kubernetes.
+ */
 export class PostgresServer extends pulumi.ComponentResource {
-  /** Host name and port on the stack's private network. */
-  readonly host = POSTGRES_HOST;
+  /** Host name and port where the stack's workloads reach the primary. */
+  readonly host: string;
   readonly port = POSTGRES_PORT;
   readonly database: string;
-  /** Address the Pulumi engine (and a developer) reaches it on. */
-  readonly hostAddress = LOOPBACK;
-  readonly hostPort: number;
-  readonly superuser = POSTGRES_SUPERUSER;
-  readonly superuserPassword: pulumi.Output<string>;
+  /** Docker: where the Pulumi engine (and a developer) reaches it, as the superuser. */
+  readonly admin?: { readonly host: string; readonly port: number; readonly user: string; readonly password: pulumi.Input<string> };
+  /** Kubernetes: the CloudNativePG cluster, the Secret of its application owner's credentials, and each role's Secret. */
+  readonly cnpg?: { readonly cluster: string; readonly ownerSecret: string; readonly roleSecrets: Readonly<Record<string, string>> };
   readonly ready: pulumi.Resource[];
-  /** Superuser URL on loopback; a secret. */
-  readonly url: pulumi.Output<string>;
+  /** Docker: superuser URL on loopback; a secret. */
+  readonly url?: pulumi.Output<string>;
 
   constructor(name: string, args: PostgresServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("coexist:postgres:PostgresServer", name, {}, opts);
     this.database = args.database;
-    this.hostPort = args.hostPort;
-    this.superuserPassword = args.superuserPassword;
-    this.ready = deploy(`${name}-server`, postgresService(args), args.target, { parent: this, protect: args.protect ?? false }).ready;
-    this.url = pulumi.secret(
-      pulumi.interpolate`postgresql://${POSTGRES_SUPERUSER}:${args.superuserPassword.apply(encodeURIComponent)}@${LOOPBACK}:${args.hostPort}/${args.database}`,
-    );
+    if (args.target.kind === "kubernetes") {
+      const cluster = createCnpgCluster(name, { ...args, target: args.target, settings: postgresSettings(args) }, { parent: this, retainOnDelete: opts.retainOnDelete });
+      this.host = cluster.host;
+      this.cnpg = { cluster: cluster.name, ownerSecret: cluster.ownerSecret, roleSecrets: cluster.roleSecrets };
+      this.ready = cluster.ready;
+    } else {
+      if (args.superuserPassword === undefined) throw new Error(`PostgresServer ${name}: superuserPassword is required on the docker target; fix: set coexist:postgresPassword`);
+      this.host = POSTGRES_HOST;
+      this.admin = { host: LOOPBACK, port: args.hostPort, user: POSTGRES_SUPERUSER, password: args.superuserPassword };
+      this.ready = deploy(`${name}-server`, postgresService(args), args.target, { parent: this, retainOnDelete: opts.retainOnDelete }).ready;
+      this.url = pulumi.secret(
+        pulumi.interpolate`postgresql://${POSTGRES_SUPERUSER}:${pulumi.output(args.superuserPassword).apply(encodeURIComponent)}@${LOOPBACK}:${args.hostPort}/${args.database}`,
+      );
+    }
     this.registerOutputs({ url: this.url });
   }
 }
@@ -69,10 +96,10 @@ export function postgresService(args: PostgresServerArgs): ServiceSpec {
   const settings = Object.entries(postgresSettings(args)).flatMap(([k, v]) => ["-c", `${k}=${v}`]);
   const files = [
     // The entrypoint drops to the postgres user before reading the file, hence world-readable inside the container.
-    { path: PASSWORD_FILE, content: args.superuserPassword, secret: true, mode: "0444" },
+    { path: PASSWORD_FILE, content: args.superuserPassword ?? "", secret: true, mode: "0444" },
   ];
   if (args.demoSchema) {
-    files.push({ path: "/docker-entrypoint-initdb.d/10-demo-schema.sql", content: pulumi.output(demoSchemaSql()), secret: false, mode: "0444" });
+    files.push({ path: "/docker-entrypoint-initdb.d/10-demo-schema.sql", content: demoSchemaSql(), secret: false, mode: "0444" });
   }
   return {
     host: POSTGRES_HOST,

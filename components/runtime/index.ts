@@ -3,3 +3,4 @@ export * from "./docker";
 export * from "./kubernetes";
 export * from "./service";
 export * from "./target";
+export * from "./generated-secret";

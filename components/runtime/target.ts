@@ -17,6 +17,8 @@ export interface KubernetesTarget {
   readonly kind: "kubernetes";
   /** The stack's namespace, as an output of the Namespace resource so every object depends on it. */
   readonly namespace: pulumi.Output<string>;
+  /** The same name as a plain string, for values that must be known at preview (config-provider references). */
+  readonly namespaceName: string;
   readonly provider: k8s.Provider;
   readonly labels: Readonly<Record<string, string>>;
   /** Service type of ports with exposure "public" (e.g. Kong's proxy). */

@@ -1,67 +1,99 @@
 import * as path from "node:path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { MongoAccess, mongoEnv } from "../mongodb/mongodb";
 import { deploy, DockerTarget, ServiceSpec, Target } from "../runtime";
 import { WorkerConfig } from "./config";
+
+/** How the reconciler reads PostgreSQL: as its own SELECT-only role. */
+export type PostgresReader =
+  | { readonly kind: "url"; readonly url: pulumi.Output<string> }
+  | { readonly kind: "secretRef"; readonly secret: string; readonly key: string };
 
 export interface SyncWorkersArgs {
   readonly target: Target;
   /** The worker image (built from workers/ on Docker, pulled from a registry on Kubernetes). */
   readonly image: pulumi.Input<string>;
   readonly config: WorkerConfig;
-  /** Secret connection strings, passed as env and never rendered into the config. */
-  readonly mongodbUrl: pulumi.Output<string>;
-  readonly postgresUrl: pulumi.Output<string>;
+  /** The read model, as the application user (readWrite on its database only). */
+  readonly mongo: MongoAccess;
+  /** The reconciler's read-only access to PostgreSQL. The sync worker gets none: it never reads PostgreSQL. */
+  readonly postgresReader: PostgresReader;
   /** @default 1 */
   readonly replicas?: number;
   /** Five-field cron expression for the reconciler. */
   readonly reconcileSchedule: string;
-  /** Host port on 127.0.0.1 for the first replica's metrics; unset keeps metrics on the private network. */
+  /** Docker: host port on 127.0.0.1 for the first replica's metrics; unset keeps metrics on the private network. */
   readonly metricsHostPort?: number;
-  readonly dependsOn?: pulumi.Resource[];
 }
+
+/** The uid of the worker image's `node` user (workers/Dockerfile): Kubernetes needs it numeric to verify non-root. */
+export const WORKER_UID = "1000";
 
 /** The sync worker replicas and the scheduled reconciler. */
 export class SyncWorkers extends pulumi.ComponentResource {
+  /** Labels of the sync worker's pods (Kubernetes), for NetworkPolicies. */
+  readonly syncSelector?: Record<string, string>;
+  /** Labels of the reconciler's pods (Kubernetes). */
+  readonly reconcilerSelector?: Record<string, string>;
+
   constructor(name: string, args: SyncWorkersArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("coexist:workers:SyncWorkers", name, {}, opts);
-    if ((args.replicas ?? 1) < 1) throw new Error(`SyncWorkers ${name}: replicas must be at least 1, got ${args.replicas}`);
-    const childOpts = { parent: this, dependsOn: args.dependsOn };
-    for (let i = 0; i < (args.replicas ?? 1); i++) {
-      deploy(`${name}-sync-${i}`, syncService(args, i), args.target, childOpts);
+    const replicas = args.replicas ?? 1;
+    if (replicas < 1) throw new Error(`SyncWorkers ${name}: replicas must be at least 1, got ${replicas}`);
+    if (args.target.kind === "kubernetes") {
+      // One Deployment, spread by the scheduler and kept available by a PodDisruptionBudget.
+      this.syncSelector = deploy(`${name}-sync`, syncService(args, { replicas }), args.target, { parent: this }).selector;
+    } else {
+      // Docker runs one container per service: one per replica, the first publishing its metrics.
+      for (let i = 0; i < replicas; i++) deploy(`${name}-sync-${i}`, syncService(args, { replica: i }), args.target, { parent: this });
     }
-    deploy(`${name}-reconciler`, reconcilerService(args), args.target, childOpts);
+    this.reconcilerSelector = deploy(`${name}-reconciler`, reconcilerService(args), args.target, { parent: this }).selector;
     this.registerOutputs({});
   }
 }
 
-function workerEnv(args: SyncWorkersArgs): Pick<ServiceSpec, "env" | "secretEnv"> {
-  return {
-    env: { COEXIST_CONFIG: JSON.stringify(args.config), NODE_ENV: "production" },
-    secretEnv: { MONGODB_URL: args.mongodbUrl, POSTGRES_URL: args.postgresUrl },
-  };
-}
+const HEALTH = "metrics";
 
-export function syncService(args: SyncWorkersArgs, replica: number): ServiceSpec {
+/** The sync worker: on Docker `replica` names one container; on Kubernetes `replicas` sizes the Deployment. */
+export function syncService(args: SyncWorkersArgs, which: { replica?: number; replicas?: number }): ServiceSpec {
   const port = args.config.metrics.port;
+  const replica = which.replica;
   return {
-    host: `sync-${replica}`,
+    host: replica === undefined ? "sync" : `sync-${replica}`,
+    role: "sync",
     image: args.image,
     command: ["node", "dist/sync/main.js"],
-    ...workerEnv(args),
-    ports: [{ name: "metrics", container: port, host: replica === 0 ? args.metricsHostPort : undefined }],
+    user: WORKER_UID,
+    env: { COEXIST_CONFIG: JSON.stringify(args.config), NODE_ENV: "production" },
+    ...mongoEnv(args.mongo),
+    ports: [{ name: HEALTH, container: port, host: replica === 0 ? args.metricsHostPort : undefined }],
+    replicas: which.replicas,
     healthcheck: {
       command: ["node", "-e", `fetch('http://127.0.0.1:${port}/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
     },
+    // /healthz fails when no batch completes while records wait; /readyz while a batch is being retried.
+    probes: { liveness: { path: "/healthz", port: HEALTH, failureThreshold: 6 }, readiness: { path: "/readyz", port: HEALTH } },
+    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
   };
 }
 
 export function reconcilerService(args: SyncWorkersArgs): ServiceSpec {
+  const postgres: Pick<ServiceSpec, "secretEnv" | "secretRefEnv"> = args.postgresReader.kind === "url"
+    ? { secretEnv: { POSTGRES_URL: args.postgresReader.url } }
+    : { secretRefEnv: { POSTGRES_URL: { secret: args.postgresReader.secret, key: args.postgresReader.key } } };
+  const mongo = mongoEnv(args.mongo);
   return {
     host: "reconciler",
+    role: "reconciler",
     image: args.image,
-    command: ["node", "dist/reconciler/main.js", "--schedule", args.reconcileSchedule],
-    ...workerEnv(args),
+    command: ["node", "dist/reconciler/main.js"],
+    schedule: { cron: args.reconcileSchedule, selfScheduledArgs: ["--schedule", args.reconcileSchedule] },
+    user: WORKER_UID,
+    env: { COEXIST_CONFIG: JSON.stringify(args.config), NODE_ENV: "production" },
+    secretEnv: { ...mongo.secretEnv, ...postgres.secretEnv },
+    secretRefEnv: { ...mongo.secretRefEnv, ...postgres.secretRefEnv },
+    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "1Gi" } },
   };
 }
 

@@ -1,0 +1,116 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { parseAllDocuments } from "yaml";
+import { KubernetesSettings } from "../platform-config";
+import { KubernetesTarget } from "../runtime";
+import { versions } from "../versions";
+
+/**
+ * The operators the stack's custom resources need: Strimzi (Kafka, Connect), CloudNativePG
+ * (PostgreSQL) and the MongoDB Controllers for Kubernetes. Their CRDs are applied by the stack,
+ * separately from the charts, because `helm upgrade` never updates CRDs; they are generated from
+ * the operators' published API modules by scripts/crds (k8s/operators.md), never copied. The
+ * charts are installed pinned, without their CRDs, into the stack's namespace.
+ */
+
+export const OPERATORS = ["strimzi", "cloudnativepg", "mongodb"] as const;
+export type Operator = (typeof OPERATORS)[number];
+
+interface ChartPin {
+  readonly name?: string;
+  readonly repo?: string;
+  readonly oci?: string;
+  readonly chart?: string;
+  readonly version: string;
+  readonly values?: Record<string, unknown>;
+}
+
+interface OperatorPin {
+  readonly version: string;
+  readonly chart: ChartPin;
+  /** Chart values that keep the chart from installing CRDs. */
+  readonly noCrdsValues?: Record<string, unknown>;
+}
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+function pinOf(op: Operator): OperatorPin {
+  const pins = (versions as unknown as { operators?: Record<string, OperatorPin> }).operators;
+  const pin = pins?.[op];
+  if (!pin) throw new Error(`versions.json has no operators.${op}; fix: pin the ${op} operator and its chart there (see k8s/operators.md)`);
+  return pin;
+}
+
+/** The CRD objects of an operator, generated (once, cached) by scripts/crds from its registry. */
+export function loadOperatorCrds(op: Operator): Record<string, unknown>[] {
+  const script = path.join(ROOT, "scripts", "crds");
+  let out: string;
+  try {
+    out = execFileSync(script, ["ensure", op], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  } catch (e) {
+    throw new Error(`the ${op} CRDs could not be generated (scripts/crds ensure ${op}): ${(e as Error).message}; fix: run it by hand to see why, or set coexist:kubernetes.crds to skip when the cluster has them already`);
+  }
+  const line = out.split("\n").find((l) => l.startsWith(`${op} `));
+  if (!line) throw new Error(`scripts/crds ensure ${op} printed no directory`);
+  const dir = line.slice(op.length + 1).trim();
+  const index = JSON.parse(fs.readFileSync(path.join(dir, "index.json"), "utf8")) as unknown;
+  const entries = (Array.isArray(index) ? index : (index as { crds: unknown[] }).crds) as { file: string }[];
+  return entries.flatMap((e) => parseAllDocuments(fs.readFileSync(path.join(dir, e.file), "utf8")).map((d) => d.toJSON() as Record<string, unknown>).filter((d) => d?.kind === "CustomResourceDefinition"));
+}
+
+export interface OperatorsArgs {
+  readonly target: KubernetesTarget;
+  readonly settings: KubernetesSettings;
+  /** The operators this stack's resources need. */
+  readonly needed: readonly Operator[];
+}
+
+export class Operators extends pulumi.ComponentResource {
+  /** What the custom resources wait on: the CRDs (and the charts, when installed). */
+  readonly ready: pulumi.Resource[] = [];
+
+  constructor(name: string, args: OperatorsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("coexist:kubernetes:Operators", name, {}, opts);
+    const t = args.target;
+    const crds: pulumi.Resource[] = [];
+    if (args.settings.crds === "apply") {
+      for (const op of args.needed) {
+        for (const crd of loadOperatorCrds(op)) {
+          const crdName = (crd.metadata as { name: string }).name;
+          crds.push(new k8s.apiextensions.v1.CustomResourceDefinition(`${name}-crd-${crdName}`, {
+            ...(crd as object),
+            metadata: {
+              ...(crd.metadata as object),
+              // CRDs are cluster-wide: another stack (or the platform team) may apply the same ones.
+              annotations: { ...((crd.metadata as { annotations?: Record<string, string> }).annotations ?? {}), "pulumi.com/patchForce": "true" },
+            },
+          } as unknown as k8s.apiextensions.v1.CustomResourceDefinitionArgs, {
+            parent: this,
+            provider: t.provider,
+            // Deleting a CRD deletes every object of its kind in the whole cluster: never on destroy.
+            retainOnDelete: true,
+          }));
+        }
+      }
+    }
+    this.ready.push(...crds);
+    if (args.settings.operators === "install") {
+      for (const op of args.needed) {
+        const pin = pinOf(op);
+        const chart = new k8s.helm.v4.Chart(`${name}-${op}`, {
+          chart: pin.chart.oci ?? pin.chart.chart ?? pin.chart.name ?? op,
+          version: pin.chart.version,
+          repositoryOpts: pin.chart.repo ? { repo: pin.chart.repo } : undefined,
+          namespace: t.namespace,
+          skipCrds: true,
+          values: { ...pin.chart.values, ...pin.noCrdsValues },
+        }, { parent: this, provider: t.provider, dependsOn: crds });
+        this.ready.push(chart);
+      }
+    }
+    this.registerOutputs({});
+  }
+}

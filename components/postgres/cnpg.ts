@@ -1,0 +1,90 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { awaitAnnotations, customResource } from "../kubernetes/custom-resource";
+import { KubernetesTarget } from "../runtime";
+import { images } from "../versions";
+import type { PostgresRole } from "./server";
+
+/** The CloudNativePG realisation of PostgresServer: a `postgresql.cnpg.io/v1` Cluster. */
+
+export const CNPG_API = "postgresql.cnpg.io/v1";
+/** The cluster's name inside the stack's namespace; CloudNativePG names its Services `<name>-rw`, `-ro`, `-r`. */
+export const CNPG_CLUSTER = "postgres";
+
+export interface CnpgClusterInput {
+  readonly database: string;
+  /** postgresql.conf parameters (wal_level, max_slot_wal_keep_size...). */
+  readonly settings: Record<string, string>;
+  readonly instances?: number;
+  readonly storageSize?: string;
+  readonly storageClass?: string;
+  /** Managed roles: each one's password is in the named basic-auth Secret. */
+  readonly roles: readonly { readonly name: string; readonly secret: string; readonly replication?: boolean }[];
+}
+
+/** The Cluster's spec, pure: what a reviewer sees in a preview and the CRD schema validates. */
+export function renderCnpgClusterSpec(input: CnpgClusterInput): Record<string, unknown> {
+  return {
+    instances: input.instances ?? 3,
+    imageName: images.cnpgPostgres,
+    // No superuser login: the stack's objects are owned by the application owner and by roles the operator manages.
+    enableSuperuserAccess: false,
+    postgresql: { parameters: input.settings },
+    bootstrap: { initdb: { database: input.database, owner: "app" } },
+    storage: { size: input.storageSize ?? "20Gi", ...(input.storageClass ? { storageClass: input.storageClass } : {}) },
+    managed: {
+      roles: input.roles.map((r) => ({
+        name: r.name,
+        ensure: "present",
+        login: true,
+        // REPLICATION without SUPERUSER is enough for a logical slot; the reader gets neither.
+        replication: r.replication ?? false,
+        superuser: false,
+        createdb: false,
+        createrole: false,
+        inherit: true,
+        passwordSecret: { name: r.secret },
+      })),
+    },
+  };
+}
+
+export interface CnpgCluster {
+  readonly name: string;
+  /** The read-write Service: where workloads reach the primary. */
+  readonly host: string;
+  /** The Secret CloudNativePG writes with the application owner's credentials (username, password, uri). */
+  readonly ownerSecret: string;
+  /** Each managed role's basic-auth Secret, by role name. */
+  readonly roleSecrets: Record<string, string>;
+  readonly ready: pulumi.Resource[];
+}
+
+export function createCnpgCluster(
+  name: string,
+  args: { target: KubernetesTarget; database: string; settings: Record<string, string>; instances?: number; storageSize?: string; roles?: readonly PostgresRole[] },
+  opts: { parent: pulumi.Resource; retainOnDelete?: boolean },
+): CnpgCluster {
+  const t = args.target;
+  const o: pulumi.CustomResourceOptions = { parent: opts.parent, provider: t.provider };
+  const roles = (args.roles ?? []).map((r) => ({ name: r.name, secret: `${CNPG_CLUSTER}-${r.name.replace(/_/g, "-")}`, replication: r.replication, password: r.password }));
+  // CloudNativePG reads managed roles' passwords from basic-auth Secrets, and reloads them on change.
+  const secrets = roles.map((r) => new k8s.core.v1.Secret(`${name}-role-${r.name}`, {
+    metadata: { name: r.secret, namespace: t.namespace, labels: { ...t.labels, "cnpg.io/reload": "true" } },
+    type: "kubernetes.io/basic-auth",
+    stringData: { username: r.name, password: pulumi.secret(r.password) },
+  }, o));
+  const cluster = customResource(`${name}-cluster`, {
+    apiVersion: CNPG_API,
+    kind: "Cluster",
+    metadata: { name: CNPG_CLUSTER, namespace: t.namespace, labels: t.labels, annotations: awaitAnnotations(t) },
+    spec: renderCnpgClusterSpec({ ...args, storageClass: t.storageClass, roles }),
+  }, { ...o, dependsOn: secrets, retainOnDelete: opts.retainOnDelete });
+  return {
+    name: CNPG_CLUSTER,
+    host: `${CNPG_CLUSTER}-rw`,
+    ownerSecret: `${CNPG_CLUSTER}-app`,
+    roleSecrets: Object.fromEntries(roles.map((r) => [r.name, r.secret])),
+    ready: [cluster, ...secrets],
+  };
+}

@@ -4,10 +4,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { cliAgreesWithSdk, resolveCli, SDK_VERSION } from "./stack.d/engine";
 
 const script = path.join(__dirname, "stack");
 
-/** Runs scripts/stack with a PATH holding only what we put there (plus bash and coreutils). */
+/** Runs scripts/stack with a PATH holding only what we put there (plus node, bash and coreutils). */
 function runStack(args: string[], fakeBins: Record<string, string> = {}): { status: number | null; stderr: string; stdout: string } {
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), "coexist-stack-"));
   for (const [name, body] of Object.entries(fakeBins)) {
@@ -20,27 +21,62 @@ function runStack(args: string[], fakeBins: Record<string, string> = {}): { stat
 }
 
 describe("scripts/stack", () => {
-  it("refuses an unknown stack name before doing anything", () => {
+  it("refuses an unknown stack name with a usage error, before any engine runs", () => {
     const r = runStack(["up", "sandbox"]);
-    assert.equal(r.status, 1);
-    assert.match(r.stderr, /unknown stack "sandbox": use dev, staging, prod or pr-<n>/);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /unknown stack "sandbox": use dev, local, staging, prod or pr-<n>/);
   });
 
-  it("says what is missing when the Pulumi CLI is not installed", () => {
-    const r = runStack(["up", "dev"]);
-    assert.equal(r.status, 1);
-    assert.match(r.stderr, /the Pulumi CLI is not on PATH/);
+  it("refuses an unknown command and an unknown option", () => {
+    assert.match(runStack(["deploy", "dev"]).stderr, /unknown command "deploy"/);
+    assert.match(runStack(["preview", "dev", "--markdwn"]).stderr, /unknown option --markdwn/);
   });
 
   it("says so when no Docker engine answers for a dev stack", () => {
-    const r = runStack(["up", "dev"], { pulumi: "exit 0", docker: "exit 1" });
+    const r = runStack(["up", "dev"], { docker: "exit 1" });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /no Docker engine answers/);
   });
 
   it("refuses to destroy a protected environment", () => {
-    const r = runStack(["destroy", "prod"], { pulumi: "exit 0", docker: "exit 0" });
-    assert.equal(r.status, 1);
-    assert.match(r.stderr, /prod is protected/);
+    for (const stack of ["staging", "prod"]) {
+      const r = runStack(["destroy", stack], { docker: "exit 0" });
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, new RegExp(`${stack} is protected`));
+    }
+  });
+
+  it("prints its usage on --help and exits 0", () => {
+    const r = runStack(["--help"]);
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /^Usage: scripts\/stack <command> <stack>/);
+  });
+});
+
+describe("the engine's CLI", () => {
+  it("accepts a CLI at least as new as the SDK, within its major", () => {
+    assert.equal(cliAgreesWithSdk("v3.274.1", "3.270.0"), undefined);
+    assert.equal(cliAgreesWithSdk("v3.270.0", "3.270.0"), undefined);
+  });
+
+  it("refuses an older CLI, or another major", () => {
+    assert.match(cliAgreesWithSdk("v3.200.0", "3.270.0") ?? "", /older than the SDK/);
+    assert.match(cliAgreesWithSdk("v4.0.0", "3.270.0") ?? "", /major 4/);
+    assert.match(cliAgreesWithSdk("garbage", "3.270.0") ?? "", /cannot read a version/);
+  });
+
+  it("names the fix when COEXIST_PULUMI points at a CLI older than the SDK", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "coexist-cli-"));
+    const fake = path.join(dir, "pulumi");
+    fs.writeFileSync(fake, "#!/usr/bin/env bash\necho v3.100.0\n", { mode: 0o755 });
+    const saved = process.env.COEXIST_PULUMI;
+    process.env.COEXIST_PULUMI = fake;
+    try {
+      assert.throws(() => resolveCli(), new RegExp(`older than the SDK .*fix: point it at a Pulumi CLI >= ${SDK_VERSION.replace(/\./g, "\\.")}`));
+    } finally {
+      if (saved === undefined) delete process.env.COEXIST_PULUMI;
+      else process.env.COEXIST_PULUMI = saved;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,11 +1,15 @@
 import { Platform } from "../components/platform";
 import { loadPlatformArgs } from "./load";
 
+/** The stack's outputs: the same for `pulumi up` from Pulumi.yaml and for the Automation API's inline program. */
 export interface ProgramOutputs {
   readonly kongProxyUrl: unknown;
   readonly connectUrl: unknown;
   readonly postgresUrl: unknown;
   readonly mongodbUrl: unknown;
+  /** The config the sync worker and the reconciler run with; no secret in it. */
+  readonly workerConfig: unknown;
+  readonly namespace: unknown;
 }
 
 /** The program: config is parsed and validated before the first resource is registered. */
@@ -17,5 +21,7 @@ export function main(): ProgramOutputs {
     connectUrl: platform.connectUrl,
     postgresUrl: platform.postgresUrl,
     mongodbUrl: platform.mongodbUrl,
+    workerConfig: platform.workerConfig,
+    namespace: platform.namespace,
   };
 }

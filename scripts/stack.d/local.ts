@@ -1,0 +1,126 @@
+/**
+ * The `local` stack: the Kubernetes target on the local data plane's API server (kwok nodes),
+ * with the data plane's PostgreSQL, Kafka, Kafka Connect and MongoDB-wire store as external
+ * services. Like a team with a DBA-owned database and a platform-owned Kafka, it declares the CDC
+ * source and the topics as pre-existing; here the data plane plays the DBA and the platform team,
+ * creating them with the same rendering functions the stack uses everywhere else.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Client } from "pg";
+import { quoteIdent } from "../../components/capture";
+import { cdcSourceSql, dropCdcSourceSql, literal, readerGrantsSql } from "../../components/postgres/cdc-sql";
+import { topicPlan } from "../../components/kafka/topics";
+import { HEARTBEAT_TABLE, RECONCILER_USER } from "../../components/platform";
+import type { PlatformConfig } from "../../components/platform-config";
+import { ROOT } from "./engine";
+
+export interface DataplaneEnv {
+  readonly PGHOST: string;
+  readonly PGPORT: string;
+  readonly PGUSER: string;
+  readonly PGDATABASE: string;
+  readonly POSTGRES_URL: string;
+  readonly KAFKA_BROKERS: string;
+  readonly CONNECT_URL: string;
+  readonly MONGODB_URL: string;
+  readonly DEBEZIUM_USER: string;
+  readonly DEBEZIUM_PASSWORD_REF: string;
+  readonly KUBECONFIG: string;
+  readonly DATAPLANE_DIR: string;
+}
+
+const REQUIRED: (keyof DataplaneEnv)[] = ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "POSTGRES_URL", "KAFKA_BROKERS", "CONNECT_URL", "MONGODB_URL", "DEBEZIUM_USER", "DEBEZIUM_PASSWORD_REF", "KUBECONFIG"];
+
+/** The data plane's env file (`scripts/dataplane up --kubernetes` writes it). */
+export function readDataplaneEnv(dir = process.env.COEXIST_DATAPLANE_DIR ?? path.join(ROOT, ".dataplane")): DataplaneEnv {
+  const file = path.join(dir, "env");
+  if (!fs.existsSync(file)) throw new Error(`${file} not found: the local stack runs on the local data plane; fix: scripts/dataplane install --kubernetes && scripts/dataplane up --kubernetes`);
+  const env: Record<string, string> = {};
+  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    const m = /^export ([A-Z_]+)='(.*)'$/.exec(line);
+    if (m) env[m[1] as string] = m[2] as string;
+  }
+  const missing = REQUIRED.filter((k) => !env[k]);
+  if (missing.length > 0) throw new Error(`${file} has no ${missing.join(", ")}; fix: scripts/dataplane up --kubernetes (the control plane writes KUBECONFIG)`);
+  return env as unknown as DataplaneEnv;
+}
+
+/** The worker image the local stack's Deployment names; kwok runs no container, so it is never pulled. */
+export const LOCAL_WORKER_IMAGE = "coexist-worker:local";
+
+/** The `coexist:*` config of a local stack on this data plane (plain values; secrets separately). */
+export function localStackConfig(env: DataplaneEnv, stack = "local"): Record<string, unknown> {
+  const suffix = stack.replace(/[^a-z0-9]/g, "_");
+  return {
+    "coexist:target": "kubernetes",
+    "coexist:environment": "local",
+    "coexist:topicPrefix": `coexist_${suffix}`,
+    "coexist:kubernetes": { namespace: `coexist-${stack}`, operators: "skip", crds: "skip", awaitOperators: false },
+    "coexist:capture": [
+      { table: "public.orders", collection: "orders", key: "order_id", transform: "order" },
+      { table: "public.customers", collection: "customers", key: "customer_id", transform: "customer" },
+      { table: "public.products", collection: "products", key: "product_id", transform: "product" },
+    ],
+    "coexist:postgres": {
+      database: env.PGDATABASE,
+      external: { host: env.PGHOST, port: Number(env.PGPORT), sslmode: "disable", adminUser: env.PGUSER },
+      cdcSource: "existing",
+      debeziumUser: env.DEBEZIUM_USER,
+      slotName: `coexist_${suffix}`,
+      publicationName: `coexist_${suffix}`,
+      heartbeatIntervalMs: 1000,
+    },
+    "coexist:kafka": { external: { bootstrapServers: env.KAFKA_BROKERS.split(",") }, topics: "existing", partitions: 3, replicationFactor: 1, retentionHours: 24 },
+    "coexist:connect": { external: { url: env.CONNECT_URL, passwordRef: env.DEBEZIUM_PASSWORD_REF } },
+    "coexist:mongodb": { external: {}, database: `coexist_${suffix}` },
+    "coexist:workers": { image: LOCAL_WORKER_IMAGE, batchMaxWaitMs: 20 },
+  };
+}
+
+/**
+ * What a DBA and a platform team would have created for a `cdcSource: existing` /
+ * `topics: existing` stack: the reconciler's role, the heartbeat table, grants, publication and
+ * slot (cdcSourceSql), and the topics (topicPlan), on the data plane. Idempotent.
+ */
+export async function prepareExistingSources(env: DataplaneEnv, c: PlatformConfig, reconcilerPassword: string): Promise<void> {
+  const client = new Client({ connectionString: env.POSTGRES_URL, statement_timeout: 60_000 });
+  await client.connect();
+  try {
+    const role = quoteIdent(RECONCILER_USER);
+    await client.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${literal(RECONCILER_USER)}) THEN CREATE ROLE ${role} LOGIN; END IF; END $$;`);
+    await client.query(`ALTER ROLE ${role} LOGIN NOREPLICATION NOSUPERUSER PASSWORD ${literal(reconcilerPassword)}`);
+    await client.query(cdcSourceSql({ captures: c.captures, heartbeatTable: HEARTBEAT_TABLE, user: c.postgres.debeziumUser, publicationName: c.postgres.publicationName, slotName: c.postgres.slotName }));
+    await client.query(readerGrantsSql(c.captures, RECONCILER_USER));
+  } finally {
+    await client.end();
+  }
+  const existing = new Set(kafkaTopics(env, ["--list"]).split("\n").map((s) => s.trim()));
+  for (const t of topicPlan({ ...c.kafka, topicPrefix: c.topicPrefix, captures: c.captures, connectGroup: `${c.topicPrefix}-connect` })) {
+    if (existing.has(t.name)) continue;
+    kafkaTopics(env, ["--create", "--topic", t.name, "--partitions", String(t.partitions), "--replication-factor", String(t.replicationFactor), ...Object.entries(t.config).flatMap(([k, v]) => ["--config", `${k}=${v}`])]);
+  }
+}
+
+/** Removes what prepareExistingSources created (after the connector is gone): slot, publication, topics. */
+export async function removeExistingSources(env: DataplaneEnv, c: PlatformConfig): Promise<void> {
+  const client = new Client({ connectionString: env.POSTGRES_URL, statement_timeout: 60_000 });
+  await client.connect();
+  try {
+    await client.query(dropCdcSourceSql({ publicationName: c.postgres.publicationName, slotName: c.postgres.slotName }));
+  } finally {
+    await client.end();
+  }
+  const names = topicPlan({ ...c.kafka, topicPrefix: c.topicPrefix, captures: c.captures, connectGroup: `${c.topicPrefix}-connect` }).map((t) => t.name);
+  const existing = new Set(kafkaTopics(env, ["--list"]).split("\n").map((s) => s.trim()));
+  for (const name of names.filter((n) => existing.has(n))) kafkaTopics(env, ["--delete", "--topic", name]);
+}
+
+function kafkaTopics(env: DataplaneEnv, args: string[]): string {
+  return execFileSync(path.join(ROOT, "scripts", "dataplane"), ["kafka-topics", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, COEXIST_DATAPLANE_DIR: env.DATAPLANE_DIR },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}

@@ -1,0 +1,64 @@
+/**
+ * Where a stack's state and secrets live when the user has not chosen: the backend, the
+ * passphrase, and the stack files (stacks/Pulumi.<stack>.yaml), rendered from templates for
+ * pr-<n> and local stacks.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+export const ROOT = path.resolve(__dirname, "..", "..");
+
+export const STACK_NAME = /^(dev|staging|prod|local|pr-[1-9][0-9]*)$/;
+export const EPHEMERAL = /^(dev|local|pr-[1-9][0-9]*)$/;
+export const PROTECTED = new Set(["staging", "prod"]);
+
+export class UsageError extends Error {}
+
+export function checkStackName(stack: string | undefined): string {
+  if (!stack) throw new UsageError("a stack name is needed: dev, local, staging, prod or pr-<n>");
+  if (!STACK_NAME.test(stack)) throw new UsageError(`unknown stack "${stack}": use dev, local, staging, prod or pr-<n>`);
+  return stack;
+}
+
+/**
+ * The backend and passphrase env for the CLI: the user's own (PULUMI_BACKEND_URL, a login, a
+ * passphrase or passphrase file) when set; else a local file backend in .pulumi-state/ with a
+ * passphrase generated once into .pulumi-state/passphrase (mode 0600).
+ */
+export function backendEnv(cli: { binDir: string }, log: (l: string) => void, stateDir = path.join(ROOT, ".pulumi-state")): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (!process.env.PULUMI_BACKEND_URL && !loggedIn(cli)) {
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    env.PULUMI_BACKEND_URL = `file://${stateDir}`;
+    log(`using the local file backend in ${path.relative(ROOT, stateDir) || stateDir}/`);
+  }
+  if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    const file = path.join(stateDir, "passphrase");
+    if (!fs.existsSync(file)) {
+      fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(file, randomBytes(32).toString("base64"), { mode: 0o600 });
+    }
+    env.PULUMI_CONFIG_PASSPHRASE_FILE = file;
+  }
+  return env;
+}
+
+function loggedIn(cli: { binDir: string }): boolean {
+  try {
+    execFileSync(path.join(cli.binDir, "pulumi"), ["whoami", "--non-interactive"], { stdio: "ignore", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a Docker engine answers (dev and pr-<n> run on it). */
+export function dockerAnswers(): boolean {
+  try {
+    execFileSync("docker", ["info"], { stdio: "ignore", timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}

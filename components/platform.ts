@@ -54,11 +54,12 @@ export class Platform extends pulumi.ComponentResource {
   constructor(name: string, args: PlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("coexist:index:Platform", name, {}, opts);
     const labels = stackLabels("coexist", args.stack);
-    const target: Target = args.target === "docker"
-      ? createDockerTarget(name, args, this)
-      : new StackNamespace(`${name}-k8s`, { settings: args.kubernetes!, labels }, { parent: this }).target;
     // Losing these loses data: protected, and retained (not deleted) when the stack is.
     const stateful: pulumi.ComponentResourceOptions = { parent: this, protect: args.protect, retainOnDelete: args.protect };
+    // The namespace too: deleting it would delete every retained resource inside it.
+    const target: Target = args.target === "docker"
+      ? createDockerTarget(name, args, this)
+      : new StackNamespace(`${name}-k8s`, { settings: args.kubernetes!, labels }, { parent: this, retainOnDelete: args.protect }).target;
     const operators = target.kind === "kubernetes" ? operatorsFor(args) : [];
     const crds = operators.length > 0 && target.kind === "kubernetes"
       ? new Operators(`${name}-operators`, { target, settings: args.kubernetes!, needed: operators }, { parent: this }).ready
@@ -214,8 +215,8 @@ export class Platform extends pulumi.ComponentResource {
 export function operatorsFor(c: PlatformConfig): Operator[] {
   const ops: Operator[] = [];
   if (!c.kafka.external || !c.connect.external) ops.push("strimzi");
-  if (!c.postgres.external) ops.push("cloudnativepg");
-  if (!c.mongodb.external && !c.mongodb.atlas) ops.push("mongodb");
+  if (!c.postgres.external) ops.push("cloudnative-pg");
+  if (!c.mongodb.external && !c.mongodb.atlas) ops.push("mongodb-kubernetes");
   return ops;
 }
 

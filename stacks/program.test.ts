@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { renderKongConfig } from "../components/kong/render";
+import { credentialLeaks } from "../components/testing/inspect";
 import { installMocks, MockRun, Recorded, settle } from "../components/testing/mocks";
 import { generateKongCredentials } from "./kong-credentials";
 
@@ -146,24 +147,30 @@ describe("dev program", () => {
     assert.equal(config["database.password"], "${file:/kafka/secrets/postgres.properties:password}");
   });
 
-  it("never puts a password in plain text in any resource input", () => {
-    const offenders: string[] = [];
-    for (const r of run.resources) {
-      for (const s of strings(r.inputs)) {
-        for (const [key, password] of Object.entries({ ...PASSWORDS, ...KONG })) {
-          if (s.text.includes(password) && !s.secret) offenders.push(`${r.type} ${r.name} carries ${key} in plain text`);
-        }
-      }
-    }
-    assert.deepEqual(offenders, []);
+  it("puts each credential only where it belongs, and only as a secret", () => {
+    const generated = { reconciler: "generated-coexist-reconciler-password", mongoApp: "generated-coexist-mongodb-app-password", keyFile: "generated-coexist-mongodb-keyfile" };
+    const C = CONTAINER;
+    const leaks = credentialLeaks(run.resources, { ...PASSWORDS, ...KONG, ...generated }, {
+      "coexist:postgresPassword": [
+        { type: C, name: /-postgres-server$/, input: "uploads" },
+        { type: "pulumi:providers:postgresql", name: /-cdc-provider$/, input: "password" },
+        { type: "pulumi-nodejs:dynamic/coexist:SqlScript", name: /-heartbeat-table$/, input: "connection" },
+      ],
+      "coexist:debeziumPassword": [{ type: "postgresql:index/role:Role", name: /-cdc-role$/, input: "password" }, { type: C, name: /-connect-worker$/, input: "uploads" }],
+      "coexist:mongodbPassword": [{ type: C, name: /-mongodb-server$/, input: "uploads" }, { type: C, name: /-mongodb-init$/, input: "envs" }],
+      reconciler: [{ type: "postgresql:index/role:Role", name: /-cdc-reader-coexist_reconciler$/, input: "password" }, { type: C, name: /-reconciler$/, input: "envs" }],
+      mongoApp: [{ type: C, name: /-mongodb-init$/, input: "uploads" }, { type: C, name: /-sync-0$/, input: "envs" }, { type: C, name: /-reconciler$/, input: "envs" }],
+      keyFile: [{ type: C, name: /-mongodb-server$/, input: "uploads" }],
+      ...Object.fromEntries(Object.keys(KONG).map((k) => [k, [{ type: C, name: /-kong-gateway$/, input: "uploads" }]])),
+    });
+    assert.deepEqual(leaks, []);
   });
 
-  it("never puts a password in a container's plain env", () => {
-    for (const c of containers()) {
-      for (const s of strings(c.inputs.envs)) {
-        if (Object.values(PASSWORDS).some((p) => s.text.includes(p))) assert.ok(s.secret, `${c.name}: password in plain env`);
-      }
-    }
+  it("gives the sync worker no PostgreSQL credentials, and the reconciler its read-only role", () => {
+    const envOf = (host: string) => strings(container(host).inputs.envs).map((e) => e.text);
+    assert.ok(!envOf("sync-0").some((e) => e.startsWith("POSTGRES_URL=")), "the sync worker never reads PostgreSQL");
+    const url = envOf("reconciler").find((e) => e.startsWith("POSTGRES_URL=")) ?? "";
+    assert.match(url, /^POSTGRES_URL=postgresql:\/\/coexist_reconciler:/);
   });
 
   it("marks the connection-string outputs as secrets", async () => {

@@ -26,7 +26,7 @@ export class StackNamespace extends pulumi.ComponentResource {
     }, { parent: this });
     const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
       metadata: { name: s.namespace, labels: { ...args.labels, ...podSecurityLabels(s.podSecurity) } },
-    }, { parent: this, provider });
+    }, { parent: this, provider, protect: opts.retainOnDelete, retainOnDelete: opts.retainOnDelete });
     const target: KubernetesTarget = {
       kind: "kubernetes",
       namespace: ns.metadata.name,

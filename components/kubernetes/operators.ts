@@ -16,23 +16,24 @@ import { versions } from "../versions";
  * charts are installed pinned, without their CRDs, into the stack's namespace.
  */
 
-export const OPERATORS = ["strimzi", "cloudnativepg", "mongodb"] as const;
+/** Operator names as pinned in versions.json "operators" (k8s/operators.md). */
+export const OPERATORS = ["strimzi", "cloudnative-pg", "mongodb-kubernetes"] as const;
 export type Operator = (typeof OPERATORS)[number];
 
 interface ChartPin {
-  readonly name?: string;
-  readonly repo?: string;
-  readonly oci?: string;
-  readonly chart?: string;
+  /** An https chart repository, or an oci:// registry path holding the chart as <repository>/<name>. */
+  readonly repository: string;
+  readonly name: string;
   readonly version: string;
-  readonly values?: Record<string, unknown>;
+  /** The chart keeps its CRDs in crds/: installed with --skip-crds. */
+  readonly skipCrds: boolean;
+  /** Values that keep the chart off the CRDs (for charts that template them) or that the CRD selection requires. */
+  readonly values: Record<string, unknown>;
 }
 
 interface OperatorPin {
   readonly version: string;
   readonly chart: ChartPin;
-  /** Chart values that keep the chart from installing CRDs. */
-  readonly noCrdsValues?: Record<string, unknown>;
 }
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -99,14 +100,16 @@ export class Operators extends pulumi.ComponentResource {
     this.ready.push(...crds);
     if (args.settings.operators === "install") {
       for (const op of args.needed) {
-        const pin = pinOf(op);
+        const { chart: pin } = pinOf(op);
+        const oci = pin.repository.startsWith("oci://");
         const chart = new k8s.helm.v4.Chart(`${name}-${op}`, {
-          chart: pin.chart.oci ?? pin.chart.chart ?? pin.chart.name ?? op,
-          version: pin.chart.version,
-          repositoryOpts: pin.chart.repo ? { repo: pin.chart.repo } : undefined,
+          chart: oci ? `${pin.repository}/${pin.name}` : pin.name,
+          version: pin.version,
+          repositoryOpts: oci ? undefined : { repo: pin.repository },
           namespace: t.namespace,
+          // CRDs are the stack's own resources above; a chart must never install (or later skip updating) them.
           skipCrds: true,
-          values: { ...pin.chart.values, ...pin.noCrdsValues },
+          values: pin.values,
         }, { parent: this, provider: t.provider, dependsOn: crds });
         this.ready.push(chart);
       }

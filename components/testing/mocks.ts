@@ -8,6 +8,11 @@ export interface Recorded {
   readonly custom: boolean;
   readonly parentType?: string;
   readonly parentName?: string;
+  /** Effective protect (its own option, else inherited from the parent, as the SDK does). */
+  readonly protect?: boolean;
+  readonly retainOnDelete?: boolean;
+  readonly deleteBeforeReplace?: boolean;
+  readonly replaceOnChanges?: string[];
 }
 
 export interface MockRun {
@@ -25,7 +30,7 @@ export interface MockRun {
  */
 export function installMocks(stack: string, config: Record<string, unknown>, secretKeys: string[] = []): MockRun {
   const resources: Recorded[] = [];
-  const parents = new Map<string, { type: string; name: string }>();
+  const parents = new Map<string, { type?: string; name?: string; protect?: boolean; retainOnDelete?: boolean; deleteBeforeReplace?: boolean; replaceOnChanges?: string[] }>();
   pulumi.runtime.setAllConfig(
     Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
     secretKeys,
@@ -33,9 +38,15 @@ export function installMocks(stack: string, config: Record<string, unknown>, sec
   pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
-        const parent = parents.get(`${args.type}::${args.name}`);
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true, parentType: parent?.type, parentName: parent?.name });
-        return { id: `${args.name}-id`, state: args.inputs };
+        const seen = parents.get(`${args.type}::${args.name}`);
+        resources.push({
+          type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true,
+          parentType: seen?.type, parentName: seen?.name, protect: seen?.protect, retainOnDelete: seen?.retainOnDelete,
+          deleteBeforeReplace: seen?.deleteBeforeReplace, replaceOnChanges: seen?.replaceOnChanges,
+        });
+        // A generated secret's value is made by its provider at create time; give the mock one.
+        const state = args.inputs.encoding !== undefined && args.inputs.bytes !== undefined ? { ...args.inputs, value: `generated-${args.name}` } : args.inputs;
+        return { id: `${args.name}-id`, state };
       },
       call(args: pulumi.runtime.MockCallArgs) {
         throw new Error(`unexpected provider call ${args.token} in a test; mock it explicitly`);
@@ -54,8 +65,16 @@ export function installMocks(stack: string, config: Record<string, unknown>, sec
       // see every resource with its options, including its parent.
       await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((args) => {
-          const parent = args.opts.parent as (pulumi.Resource & { __pulumiType?: string; __name?: string }) | undefined;
-          if (parent) parents.set(`${args.type}::${args.name}`, { type: parent.__pulumiType ?? "?", name: parent.__name ?? "?" });
+          const parent = args.opts.parent as (pulumi.Resource & { __pulumiType?: string; __name?: string; __protect?: boolean }) | undefined;
+          const o = args.opts as pulumi.CustomResourceOptions;
+          parents.set(`${args.type}::${args.name}`, {
+            type: parent ? parent.__pulumiType ?? "?" : undefined,
+            name: parent ? parent.__name ?? "?" : undefined,
+            protect: o.protect ?? parent?.__protect,
+            retainOnDelete: o.retainOnDelete,
+            deleteBeforeReplace: o.deleteBeforeReplace,
+            replaceOnChanges: o.replaceOnChanges,
+          });
           return undefined;
         });
         try {

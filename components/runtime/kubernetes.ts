@@ -54,9 +54,16 @@ export function configChecksum(spec: ServiceSpec): pulumi.Output<string> {
   return pulumi.unsecret(pulumi.all(parts).apply((p) => createHash("sha256").update(p.join("\u0001")).digest("hex")));
 }
 
-function octal(mode: string | undefined, secret: boolean | undefined): number {
-  return parseInt(mode ?? (secret ? "0400" : "0644"), 8);
+function octal(mode: string | undefined): number {
+  return parseInt(mode ?? "0644", 8);
 }
+
+/**
+ * Secret files belong to root with the pod's fsGroup as group; 0440 makes them readable by the
+ * service's own user (through that group) and nobody else, whatever mode the spec asked for on
+ * Docker (where uploads cannot set an owner and some must be world-readable).
+ */
+export const SECRET_FILE_MODE = 0o440;
 
 function probe(p: HttpProbe): k8s.types.input.core.v1.Probe {
   return { httpGet: { path: p.path, port: p.port }, periodSeconds: p.periodSeconds ?? 10, failureThreshold: p.failureThreshold ?? 3, timeoutSeconds: 5 };
@@ -85,11 +92,11 @@ export function renderPodTemplate(spec: ServiceSpec, labels: Record<string, stri
   const volumes: k8s.types.input.core.v1.Volume[] = [];
   const mounts: k8s.types.input.core.v1.VolumeMount[] = [];
   if (plain.length > 0) {
-    volumes.push({ name: "files", configMap: { name: names.files, items: plain.map((f) => ({ key: fileKey(f), path: fileKey(f), mode: octal(f.mode, false) })) } });
+    volumes.push({ name: "files", configMap: { name: names.files, items: plain.map((f) => ({ key: fileKey(f), path: fileKey(f), mode: octal(f.mode) })) } });
     mounts.push(...plain.map((f) => ({ name: "files", mountPath: f.path, subPath: fileKey(f), readOnly: true })));
   }
   if (secret.length > 0) {
-    volumes.push({ name: "secret-files", secret: { secretName: names.secretFiles, items: secret.map((f) => ({ key: fileKey(f), path: fileKey(f), mode: octal(f.mode, true) })) } });
+    volumes.push({ name: "secret-files", secret: { secretName: names.secretFiles, items: secret.map((f) => ({ key: fileKey(f), path: fileKey(f), mode: SECRET_FILE_MODE })) } });
     mounts.push(...secret.map((f) => ({ name: "secret-files", mountPath: f.path, subPath: fileKey(f), readOnly: true })));
   }
   (spec.scratch ?? []).forEach((dir, i) => {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DebeziumConnector, dlqTopic, KafkaConnect, renderConnectorConfig } from "./connect";
 import { KafkaBroker, KafkaTopics, kraftClusterId } from "./kafka";
 import { KongGateway } from "./kong/gateway";
+import type { RenderedKong } from "./kong/render";
 import { MongoDb } from "./mongodb";
 import { PlatformConfig } from "./platform-config";
 import { CdcSource, PostgresServer } from "./postgres";
@@ -14,6 +15,8 @@ export const HEARTBEAT_TABLE = "coexist.heartbeat";
 
 /** The platform's configuration (validated by stacks/config.ts) and its secrets. */
 export interface PlatformArgs extends PlatformConfig {
+  /** The stack's gateway config, rendered once by stacks/load.ts (credential references kept). */
+  readonly kongConfig: RenderedKong;
   readonly secrets: {
     readonly postgresPassword: pulumi.Output<string>;
     readonly debeziumPassword: pulumi.Output<string>;
@@ -25,7 +28,7 @@ export interface PlatformArgs extends PlatformConfig {
 
 /** The whole CDC stack of one environment, composed from one typed config. */
 export class Platform extends pulumi.ComponentResource {
-  readonly kongProxyUrl: string;
+  readonly kongProxyUrl: pulumi.Output<string>;
   readonly connectUrl: string;
   /** Secrets. */
   readonly postgresUrl: pulumi.Output<string>;
@@ -141,10 +144,9 @@ export class Platform extends pulumi.ComponentResource {
 
     const kong = new KongGateway(`${name}-kong`, {
       target,
-      stack: args.stack,
-      proxyHostPort: args.kong.proxyPort,
-      adminHostPort: args.kong.adminPort,
+      rendered: args.kongConfig,
       credentials: args.secrets.kongCredentials,
+      proxyHostPort: args.kong.proxyPort,
     }, { parent: this });
 
     this.kongProxyUrl = kong.proxyUrl;

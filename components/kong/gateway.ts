@@ -12,7 +12,11 @@ export interface KongGatewayArgs {
   readonly rendered: RenderedKong;
   /** Values of the `DECK_*` variables the rendered file references (consumer credentials); a secret. */
   readonly credentials: pulumi.Input<Record<string, string>>;
-  /** Docker: the proxy's port on 127.0.0.1. Unused on Kubernetes, where the proxy is a Service. */
+  /**
+   * The proxy's port on 127.0.0.1 (Docker; the config's port, not a resource's, and the neutral
+   * spec's host port is a number). Unused on Kubernetes, where the proxy is a Service.
+   * @default none; required on Docker
+   */
   readonly proxyHostPort?: number;
   /**
    * Values of the `{vault://env/...}` variables the config references (`rendered.vaultVariables`,

@@ -1,3 +1,5 @@
+// Rendering imports nothing outside components/kong (and npm packages): `scripts/deck diff --ref`
+// extracts only kong/ and components/kong/ at a git ref and renders with them.
 import * as path from "path";
 import YAML from "yaml";
 import { collectSecretVariables, collectVaultVariables, envRef, resolveCredentials } from "./credentials";

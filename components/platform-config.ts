@@ -117,7 +117,7 @@ export interface PlatformConfig {
     readonly members: number;
     readonly storageSize: string;
   };
-  readonly kong: { readonly proxyPort: number; readonly adminPort: number };
+  readonly kong: { readonly proxyPort: number };
   readonly workers: {
     readonly replicas: number;
     readonly batchMaxRecords: number;

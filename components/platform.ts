@@ -6,6 +6,7 @@ import { createNetworkPolicies, IngressRule, PODS } from "./kubernetes/network-p
 import { Operator, Operators } from "./kubernetes/operators";
 import { StackNamespace } from "./kubernetes/namespace";
 import { KongGateway } from "./kong/gateway";
+import type { RenderedKong } from "./kong/render";
 import { MongoAccess, MongoAtlas, MongoDb } from "./mongodb";
 import { PlatformConfig } from "./platform-config";
 import { CdcSource, PostgresServer, postgresUrl } from "./postgres";
@@ -19,6 +20,8 @@ export const RECONCILER_USER = "coexist_reconciler";
 
 /** The platform's configuration (validated by stacks/config.ts) and the secrets it uses. */
 export interface PlatformArgs extends PlatformConfig {
+  /** The stack's gateway config, rendered once by stacks/load.ts (credential references kept). */
+  readonly kongConfig: RenderedKong;
   readonly secrets: {
     /** The PostgreSQL superuser (Docker) or the admin role that applies the CDC source on an external server. */
     readonly postgresPassword?: pulumi.Output<string>;
@@ -40,7 +43,7 @@ export interface PlatformArgs extends PlatformConfig {
  * model, the workers and the gateway. Stateful children are protected when the stack is.
  */
 export class Platform extends pulumi.ComponentResource {
-  readonly kongProxyUrl: string;
+  readonly kongProxyUrl: pulumi.Output<string>;
   /** Docker: the Connect REST API on loopback. */
   readonly connectUrl?: string;
   /** Docker: superuser URL on loopback; a secret. */
@@ -193,10 +196,10 @@ export class Platform extends pulumi.ComponentResource {
 
     const kong = new KongGateway(`${name}-kong`, {
       target,
-      stack: args.stack,
-      proxyHostPort: args.kong.proxyPort,
-      adminHostPort: args.kong.adminPort,
+      rendered: args.kongConfig,
       credentials: args.secrets.kongCredentials,
+      proxyHostPort: args.kong.proxyPort,
+      vaultEnv: kongVaultEnv(args.kongConfig.vaultVariables),
     }, { parent: this });
 
     if (target.kind === "kubernetes") {
@@ -209,6 +212,15 @@ export class Platform extends pulumi.ComponentResource {
     this.mongodbUrl = mongo.hostUrl;
     this.registerOutputs({ kongProxyUrl: this.kongProxyUrl, connectUrl: this.connectUrl, postgresUrl: this.postgresUrl, mongodbUrl: this.mongodbUrl, workerConfig: this.workerConfig });
   }
+}
+
+/**
+ * Kong's `{vault://env/...}` references (the shared rate-limit Redis's password on staging and
+ * prod) come from Secrets the platform team owns, named after the variable, key `value`:
+ * COEXIST_KONG_REDIS_PASSWORD from Secret `coexist-kong-redis-password`.
+ */
+export function kongVaultEnv(variables: readonly string[]): Record<string, { secret: string; key: string }> {
+  return Object.fromEntries(variables.map((v) => [v, { secret: v.toLowerCase().replace(/_/g, "-"), key: "value" }]));
 }
 
 /** The operators whose resources the stack declares. */

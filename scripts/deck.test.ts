@@ -8,11 +8,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import YAML from "yaml";
-import { KongConfig, renderKongConfig } from "../components/kong/render";
+import { renderKongConfig } from "../components/kong/render";
+import { syncRefusal } from "./deck.d/sync";
+import type { KongConfig } from "../components/kong/types";
 
 const ROOT = path.resolve(__dirname, "..");
 const DECK = path.join(ROOT, "scripts/deck");
-const ENVIRONMENTS = ["dev", "pr-123", "staging", "prod"];
+const ENVIRONMENTS = ["dev", "pr-123", "local", "staging", "prod"];
 
 /** decK's own checks run when it is built (`scripts/deck build`); without it they are skipped, saying so. */
 const built = spawnSync("bash", [path.join(ROOT, "scripts/deck.d/build.sh"), "path"], { encoding: "utf8" });
@@ -141,7 +143,7 @@ describe("scripts/deck diff", () => {
   it("compares with a git ref's rendering without touching the checkout, and falls back to HEAD when no gateway answers", async () => {
     // A scratch repository holding what rendering needs, so the test commits nowhere real.
     const repo = tmpDir();
-    for (const p of ["scripts/deck", "scripts/deck.d", "components/kong/render.ts", "components/kong/lint.ts", "kong", "versions.json", "package.json"]) {
+    for (const p of ["scripts/deck", "scripts/deck.d", "components/kong", "kong", "versions.json", "package.json"]) {
       fs.cpSync(path.join(ROOT, p), path.join(repo, p), { recursive: true });
     }
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(repo, "node_modules"));
@@ -165,65 +167,52 @@ describe("scripts/deck diff", () => {
     const port = await closedPort();
     const fallback = await run(["diff", "prod", "--kong-addr", `http://127.0.0.1:${port}`, "--fail-on-diff"], { script });
     assert.equal(fallback.code, 2, fallback.stderr);
-    assert.match(fallback.stderr, /no Kong Admin API at http:\/\/127\.0\.0\.1:\d+ .*comparing with the rendering at HEAD instead/);
+    assert.match(fallback.stderr, /no Kong Admin API at http:\/\/127\.0\.0\.1:\d+ .*kubectl -n <namespace, coexist-prod by default> port-forward deploy\/kong 8001:8001\. Comparing with the rendering at HEAD instead/);
     assert.equal(git("status", "--porcelain").stdout.trim(), "M kong/overlays/prod.yaml");
   });
 });
 
 describe("scripts/deck sync", () => {
-  it("refuses when the gateway is unreachable", async () => {
-    const port = await closedPort();
-    const r = await run(["sync", "dev", "--kong-addr", `http://127.0.0.1:${port}`]);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /sync dev: refusing: no Kong Admin API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
-  });
-
-  it("refuses an Admin API address beyond loopback before connecting", async () => {
-    const r = await run(["sync", "dev", "--kong-addr", "http://192.0.2.10:8001"]);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /is not on loopback/);
-  });
-
-  it("refuses to post to one pod of a multi-replica DB-less environment", async () => {
-    const r = await run(["sync", "prod"]);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /3 DB-less replicas .* Fix: apply with `pulumi up`/);
-  });
-
-  it("posts the rendered file to /config of a DB-less Admin API, and refuses a gateway in the other mode", { skip: deckBin ? false : whyNoDeck }, async () => {
-    // Answers like Kong's Admin API for the two calls sync makes (GET /, POST /config).
-    let database = "off";
-    const posted: string[] = [];
+  it("never posts a config to a DB-less gateway, even one whose Admin API answers, and says how to apply and how to reach it", async () => {
+    // Answers like Kong's Admin API and records every request, so a POST /config would show.
+    const requests: string[] = [];
     const server = http.createServer((req, res) => {
-      let body = "";
-      req.on("data", (d) => (body += d));
-      req.on("end", () => {
-        if (req.method === "GET" && req.url === "/") return res.end(JSON.stringify({ version: "3.9.1", configuration: { database } }));
-        if (req.method === "POST" && req.url === "/config?check_hash=1") {
-          posted.push(body);
-          res.statusCode = 201;
-          return res.end("{}");
-        }
-        res.statusCode = 404;
-        res.end();
-      });
+      requests.push(`${req.method} ${req.url}`);
+      if (req.method === "GET" && req.url === "/") return res.end(JSON.stringify({ version: "3.9.1", configuration: { database: "off" } }));
+      res.statusCode = req.method === "POST" ? 201 : 404;
+      res.end("{}");
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     after(() => server.close());
     const addr = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const env = credentialsFor("dev");
+    const cases: [string, RegExp][] = [
+      ["dev", /the Admin API listens on the container's loopback only .*docker exec -it coexist-dev-kong bash/],
+      ["staging", /a Secret, with a checksum that rolls every replica.*kubectl -n <namespace, coexist-staging by default> port-forward deploy\/kong 8001:8001/],
+    ];
+    for (const [env, hint] of cases) {
+      const r = await run(["sync", env, "--kong-addr", addr], { env: credentialsFor(env) });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`sync ${env}: kong/overlays/${env}\\.yaml runs Kong DB-less`));
+      assert.match(r.stderr, new RegExp(`Fix: apply with \`scripts/stack up ${env}\``));
+      assert.match(r.stderr, hint);
+    }
+    assert.deepEqual(requests, [], "nothing reached the Admin API");
+  });
 
-    const r = await run(["sync", "dev", "--kong-addr", addr], { env });
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(posted.length, 1);
-    const config = YAML.parse((JSON.parse(posted[0]) as { config: string }).config) as KongConfig;
-    assert.equal(config.consumers?.[0].jwt_secrets?.[0].rsa_public_key, env.DECK_JWT_DEV_CLIENT_RSA_PUBLIC_KEY);
-    assert.ok(config.services.find((s) => s.name === "orders")?.plugins?.some((p) => p.name === "jwt"));
+  it("leaves only database-mode gateways to decK, for every environment", () => {
+    for (const env of ENVIRONMENTS) assert.ok(syncRefusal(renderKongConfig(env, { lint: false })), `${env} is DB-less and refused`);
+    const dir = tmpDir();
+    fs.cpSync(path.join(ROOT, "kong"), dir, { recursive: true });
+    const overlay = path.join(dir, "overlays/staging.yaml");
+    fs.writeFileSync(overlay, fs.readFileSync(overlay, "utf8").replace("mode: dbless", "mode: db").replace("policy: redis", "policy: cluster"));
+    assert.equal(syncRefusal(renderKongConfig("staging", { kongDir: dir, lint: false })), undefined, "a database-mode gateway is decK's to sync");
+  });
+});
 
-    database = "postgres";
-    const wrong = await run(["sync", "dev", "--kong-addr", addr], { env });
-    assert.equal(wrong.code, 1);
-    assert.match(wrong.stderr, /refusing: kong\/overlays\/dev\.yaml says mode dbless, but the gateway .* runs with database=postgres/);
-    assert.equal(posted.length, 1);
+describe("the Admin API address", () => {
+  it("refuses an address beyond loopback before connecting, pointing at a port-forward", async () => {
+    const r = await run(["diff", "dev", "--kong-addr", "http://192.0.2.10:8001"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /the Admin API address http:\/\/192\.0\.2\.10:8001 is not on loopback.*kubectl port-forward/);
   });
 });

@@ -32,7 +32,8 @@ export function parseServices(p: Problems, get: (key: string) => unknown, ctx: C
   const connect = parseConnect(p, get("connect"), ctx);
   const mongodb = parseMongo(p, get("mongodb"), ctx);
   const kg = p.object("kong", get("kong"), ["proxyPort", "adminPort"]);
-  const kong = { proxyPort: p.port("kong.proxyPort", kg.proxyPort, 8000), adminPort: p.port("kong.adminPort", kg.adminPort, 8001) };
+  if (kg.adminPort !== undefined) p.add(`${NS}:kong.adminPort: the Admin API listens on the gateway's own loopback only and is published nowhere; fix: remove the key (kong/README.md says how to reach it)`);
+  const kong = { proxyPort: p.port("kong.proxyPort", kg.proxyPort, 8000) };
 
   if (connect.external && !kafka.external) {
     p.add(`${NS}:connect.external: an external Kafka Connect cluster works on its own Kafka, but ${NS}:kafka has no external; fix: set ${NS}:kafka.external.bootstrapServers to the brokers that Connect cluster uses`);

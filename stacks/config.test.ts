@@ -122,8 +122,8 @@ describe("parseConfig", () => {
   });
 
   it("rejects two services on one host port", () => {
-    const [p] = problemsOf(() => parseConfig(raw({ "coexist:kong": { adminPort: 18083 } }), "dev", SECRET_KEYS));
-    assert.equal(p, "coexist:kong.adminPort: port 18083 is already used by coexist:connect.port; fix: pick another host port");
+    const [p] = problemsOf(() => parseConfig(raw({ "coexist:kong": { proxyPort: 18083 } }), "dev", SECRET_KEYS));
+    assert.equal(p, "coexist:kong.proxyPort: port 18083 is already used by coexist:connect.port; fix: pick another host port");
   });
 
   it("reports every problem at once", () => {

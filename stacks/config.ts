@@ -163,7 +163,7 @@ function checkPortClashes(p: Problems, c: PlatformConfig): void {
   if (c.target !== "docker") return;
   const ports: Array<[string, number]> = [
     ["postgres.port", c.postgres.port], ["kafka.port", c.kafka.port], ["connect.port", c.connect.port],
-    ["mongodb.port", c.mongodb.port], ["kong.proxyPort", c.kong.proxyPort], ["kong.adminPort", c.kong.adminPort],
+    ["mongodb.port", c.mongodb.port], ["kong.proxyPort", c.kong.proxyPort],
     ["workers.metricsPort", c.workers.metricsPort],
   ];
   const seen = new Map<number, string>();

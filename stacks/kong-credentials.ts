@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { renderKongConfig } from "../components/kong/render";
 
 /**
- * Generates throwaway gateway credentials for a dev or pr-<n> stack: a random secret per HS256
+ * Generates throwaway gateway credentials for a dev, local or pr-<n> stack: a random secret per HS256
  * credential, an RSA key pair per RS256 one (the private key is written next to the state so a
  * developer can mint test tokens; only the public key goes to the stack). Prints the JSON for
  * `pulumi config set --secret coexist:kongCredentials` on stdout.
@@ -26,10 +26,15 @@ export function generateKongCredentials(names: readonly string[], privateKeyDir?
   return out;
 }
 
+/** Stacks whose gateway credentials may be generated: disposable ones, never staging or prod. */
+export function isDisposableStack(stack: string): boolean {
+  return /^(dev|local|pr-[1-9][0-9]*)$/.test(stack);
+}
+
 if (require.main === module) {
   const stack = process.argv[2];
-  if (!stack || !/^(dev|pr-[0-9]+)$/.test(stack)) {
-    process.stderr.write("usage: kong-credentials.ts <dev|pr-n> — staging and prod credentials come from the secret store\n");
+  if (!stack || !isDisposableStack(stack)) {
+    process.stderr.write(`usage: kong-credentials.ts <dev|local|pr-n>, got ${JSON.stringify(stack ?? "")}; staging and prod credentials come from the secret store\n`);
     process.exit(2);
   }
   const names = renderKongConfig(stack).secretVariables;

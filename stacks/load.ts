@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformArgs } from "../components/platform";
-import { renderKongConfig } from "../components/kong/render";
+import { renderKongConfig, RenderedKong } from "../components/kong/render";
 import { ConfigError, parseConfig, requiredSecrets, SecretKey } from "./config";
 
 type StringSecret = Exclude<SecretKey, "kongCredentials">;
@@ -23,10 +23,13 @@ export function loadPlatformArgs(): PlatformArgs {
       : `coexist:${key}: missing; fix: pulumi config set --secret coexist:${key} "$(openssl rand -base64 24)" (scripts/stack does this for dev, pr-<n> and local stacks)`));
   }
   const secret = (key: StringSecret): pulumi.Output<string> | undefined => (needed.includes(key) ? cfg.requireSecret(key) : undefined);
-  checkKongCredentials(pulumi.getStack(), raw["coexist:kongCredentials"]);
+  // Rendered once, here: the gateway gets this rendering, and its credential names are checked now.
+  const kongConfig = renderKongConfig(pulumi.getStack());
+  checkKongCredentials(kongConfig, raw["coexist:kongCredentials"]);
   const kongCredentials = raw["coexist:kongCredentials"] === undefined ? pulumi.secret(pulumi.output({} as Record<string, string>)) : cfg.requireSecretObject<Record<string, string>>("kongCredentials");
   return {
     ...config,
+    kongConfig,
     secrets: {
       postgresPassword: secret("postgresPassword"),
       debeziumPassword: secret("debeziumPassword"),
@@ -56,8 +59,8 @@ function isConfigSecret(key: string): boolean {
  * `coexist:kongCredentials` ({"DECK_...": value}). Checked here, by name only, so a missing one
  * fails before any resource is registered; values are never printed.
  */
-function checkKongCredentials(stack: string, raw: string | undefined): void {
-  const needed = renderKongConfig(stack).secretVariables;
+function checkKongCredentials(kong: RenderedKong, raw: string | undefined): void {
+  const { stack, secretVariables: needed } = kong;
   let given: Record<string, unknown> = {};
   if (raw !== undefined) {
     try {
@@ -69,7 +72,7 @@ function checkKongCredentials(stack: string, raw: string | undefined): void {
   const missing = needed.filter((name) => typeof given[name] !== "string" || given[name] === "");
   if (missing.length > 0) {
     throw new ConfigError([
-      `coexist:kongCredentials: the ${stack} gateway config needs ${missing.join(", ")}, not set; fix: scripts/stack generates them for dev and pr-<n>; elsewhere set them from the secret store with pulumi config set --secret coexist:kongCredentials '{"NAME": "value", ...}'`,
+      `coexist:kongCredentials: the ${stack} gateway config needs ${missing.join(", ")}, not set; fix: scripts/stack generates them for dev and pr-<n> (for local: node --import tsx stacks/kong-credentials.ts local); elsewhere set them from the secret store with pulumi config set --secret coexist:kongCredentials '{"NAME": "value", ...}'`,
     ]);
   }
 }

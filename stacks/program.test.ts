@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
+import { controlListenProblem } from "../components/kong/listen";
 import { renderKongConfig } from "../components/kong/render";
 import { credentialLeaks } from "../components/testing/inspect";
 import { installMocks, MockRun, Recorded, settle } from "../components/testing/mocks";
@@ -201,9 +202,13 @@ describe("dev program", () => {
     assert.ok(uploads.some((t) => Object.values(KONG).every((v) => t.includes(v.split("\n")[1] ?? v))), "the loaded file carries the credentials");
   });
 
-  it("keeps the Kong Admin API on loopback", () => {
-    const admin = (container("kong").inputs.ports as { ip: string; internal: number }[]).find((p) => p.internal === 8001);
-    assert.equal(admin?.ip, "127.0.0.1");
+  it("keeps the Kong Admin API and Kong Manager on the container's loopback, where no other container reaches them, and publishes only the proxy", () => {
+    const kong = container("kong");
+    const env = strings(kong.inputs.envs).map((s) => s.text);
+    const setting = (name: string) => env.find((e) => e.startsWith(`${name}=`))?.slice(name.length + 1);
+    assert.equal(controlListenProblem("KONG_ADMIN_LISTEN", setting("KONG_ADMIN_LISTEN")), undefined, `KONG_ADMIN_LISTEN=${setting("KONG_ADMIN_LISTEN")}`);
+    assert.equal(controlListenProblem("KONG_ADMIN_GUI_LISTEN", setting("KONG_ADMIN_GUI_LISTEN")), undefined, `KONG_ADMIN_GUI_LISTEN=${setting("KONG_ADMIN_GUI_LISTEN")}`);
+    assert.deepEqual(kong.inputs.ports, [{ internal: 8000, external: 8000, ip: "127.0.0.1", protocol: "tcp" }]);
   });
 
   it("gives every resource its component as parent", () => {

@@ -1,87 +1,69 @@
 import * as pulumi from "@pulumi/pulumi";
-import { deploy, ServiceSpec, Target } from "../runtime";
-import { images } from "../versions";
-import { renderKongConfig } from "./render";
+import { deploy, Target } from "../runtime";
+import { RenderedKong, withCredentials } from "./render";
+import { KONG_HOST, kongService, PROXY_PORT, VaultSource } from "./service";
 
 export interface KongGatewayArgs {
   readonly target: Target;
-  /** The stack name; selects the overlay in kong/overlays (pr-<n> stacks share `pr`). */
-  readonly stack: string;
-  /** Proxy port on 127.0.0.1. */
-  readonly proxyHostPort: number;
-  /** Admin API port on 127.0.0.1; never published elsewhere. */
-  readonly adminHostPort: number;
+  /**
+   * The stack's gateway config, rendered once where the stack's config is loaded
+   * (`renderKongConfig(stack)`, credential references kept).
+   */
+  readonly rendered: RenderedKong;
   /** Values of the `DECK_*` variables the rendered file references (consumer credentials); a secret. */
-  readonly credentials: pulumi.Output<Record<string, string>>;
-  readonly dependsOn?: pulumi.Resource[];
+  readonly credentials: pulumi.Input<Record<string, string>>;
+  /**
+   * The proxy's port on 127.0.0.1 (Docker; the config's port, not a resource's, and the neutral
+   * spec's host port is a number). Unused on Kubernetes, where the proxy is a Service.
+   * @default none; required on Docker
+   */
+  readonly proxyHostPort?: number;
+  /**
+   * Values of the `{vault://env/...}` variables the config references (`rendered.vaultVariables`,
+   * e.g. COEXIST_KONG_REDIS_PASSWORD). @default none; required when the overlay references any
+   */
+  readonly vaultEnv?: Readonly<Record<string, VaultSource>>;
 }
 
-export const KONG_HOST = "kong";
-const DECLARATIVE_PATH = "/kong/declarative/kong.yaml";
-/** The same file with credential references in place of values: what a preview shows a reviewer. */
-const REVIEW_PATH = "/kong/declarative/kong.review.yaml";
-
 /**
- * Kong in DB-less mode loading the rendered declarative config of the stack. The rendered file is
- * an input of the container, so a route change shows in `pulumi preview --diff`.
+ * Kong in DB-less mode loading the stack's rendered declarative config, on either target. The
+ * rendered file is an input of the container or of the pods' Secret (with a checksum annotation
+ * on Kubernetes), so a route change shows in `pulumi preview --diff` and rolls the gateway.
  */
 export class KongGateway extends pulumi.ComponentResource {
-  readonly proxyUrl: string;
-  readonly adminUrl: string;
+  /** Where clients reach the proxy: 127.0.0.1 on Docker, the Service's cluster name on Kubernetes. */
+  readonly proxyUrl: pulumi.Output<string>;
+  /** What dependants wait on. */
+  readonly ready: pulumi.Resource[];
+  /** Labels selecting the gateway's pods (Kubernetes), for NetworkPolicies. */
+  readonly selector?: Record<string, string>;
 
   constructor(name: string, args: KongGatewayArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("coexist:kong:KongGateway", name, {}, opts);
-    const rendered = renderKongConfig(args.stack);
+    const { rendered, target } = args;
     if (rendered.mode !== "dbless") {
-      throw new Error(`KongGateway ${name}: the ${args.stack} overlay runs Kong with a database, which the docker target does not provide; fix: use mode dbless in its overlay`);
+      throw new Error(`KongGateway ${name}: kong/overlays/${rendered.overlay}.yaml runs Kong with a database, which no target provides; fix: use mode dbless in that overlay`);
     }
-    this.proxyUrl = `http://127.0.0.1:${args.proxyHostPort}`;
-    this.adminUrl = `http://127.0.0.1:${args.adminHostPort}`;
+    if (rendered.target !== target.kind) {
+      throw new Error(
+        `KongGateway ${name}: kong/overlays/${rendered.overlay}.yaml is written for the ${rendered.target} target, but the ${rendered.stack} stack deploys to ${target.kind}; ` +
+          `fix: set target: ${target.kind} in that overlay (and check its replicas and rate-limiting policy), or map the stack to another overlay`,
+      );
+    }
+    if (target.kind === "docker" && args.proxyHostPort === undefined) {
+      throw new Error(`KongGateway ${name}: proxyHostPort is not set; on Docker the proxy is published on 127.0.0.1:<proxyHostPort>; fix: pass coexist:kong.proxyPort`);
+    }
     // The file Kong loads carries credentials, so it is a secret; its review twin is not, so a
     // route change still shows in `pulumi preview --diff`.
-    const declarativeConfig = pulumi.secret(args.credentials.apply((env) => renderKongConfig(args.stack, { env, resolveSecrets: true }).yaml));
-    deploy(
-      `${name}-gateway`,
-      kongService({ ...args, declarativeConfig, reviewConfig: rendered.reviewYaml, kongEnv: rendered.kongEnv }),
-      args.target,
-      { parent: this, dependsOn: args.dependsOn },
-    );
-    this.registerOutputs({ proxyUrl: this.proxyUrl, adminUrl: this.adminUrl });
+    const declarativeConfig = pulumi.secret(pulumi.output(args.credentials).apply((env) => withCredentials(rendered, env).yaml));
+    const spec = kongService({ rendered, declarativeConfig, proxyHostPort: args.proxyHostPort, vaultEnv: args.vaultEnv });
+    const deployed = deploy(`${name}-gateway`, spec, target, { parent: this, dependsOn: opts.dependsOn });
+    this.ready = deployed.ready;
+    this.selector = deployed.selector;
+    this.proxyUrl =
+      target.kind === "docker"
+        ? pulumi.output(`http://127.0.0.1:${args.proxyHostPort}`)
+        : pulumi.interpolate`http://${KONG_HOST}.${target.namespace}.svc.cluster.local:${PROXY_PORT}`;
+    this.registerOutputs({ proxyUrl: this.proxyUrl });
   }
-}
-
-export function kongService(
-  args: Pick<KongGatewayArgs, "proxyHostPort" | "adminHostPort"> & {
-    declarativeConfig: pulumi.Input<string>;
-    reviewConfig: string;
-    kongEnv: Record<string, string>;
-  },
-): ServiceSpec {
-  return {
-    host: KONG_HOST,
-    image: images.kong,
-    env: {
-      KONG_DATABASE: "off",
-      KONG_DECLARATIVE_CONFIG: DECLARATIVE_PATH,
-      KONG_PROXY_LISTEN: "0.0.0.0:8000",
-      // Inside the container the admin API listens on all interfaces so the published port reaches it;
-      // the port is published on 127.0.0.1 only (see runOnDocker).
-      KONG_ADMIN_LISTEN: "0.0.0.0:8001",
-      KONG_STATUS_LISTEN: "0.0.0.0:8100",
-      KONG_PROXY_ACCESS_LOG: "/dev/stdout",
-      KONG_ADMIN_ACCESS_LOG: "/dev/stdout",
-      KONG_PROXY_ERROR_LOG: "/dev/stderr",
-      KONG_ADMIN_ERROR_LOG: "/dev/stderr",
-      ...args.kongEnv,
-    },
-    ports: [
-      { name: "proxy", container: 8000, host: args.proxyHostPort },
-      { name: "admin", container: 8001, host: args.adminHostPort },
-    ],
-    files: [
-      { path: DECLARATIVE_PATH, content: args.declarativeConfig, secret: true, mode: "0444" },
-      { path: REVIEW_PATH, content: args.reviewConfig, mode: "0444" },
-    ],
-    healthcheck: { command: ["kong", "health"] },
-  };
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Finding, formatFinding, lintKongConfig } from "./lint";
-import { KongConfig, KongPlugin, renderKongConfig } from "./render";
+import { renderKongConfig } from "./render";
+import type { KongConfig, KongPlugin } from "./types";
 
 /** A fresh copy of an environment's rendered config to break. */
 function rendered(stack = "dev"): KongConfig {
@@ -132,10 +133,16 @@ describe("lintKongConfig", () => {
     assert.deepEqual(findings.map((f) => `${f.rule}:${f.where.plugin}`).sort(), ["global-plugins:prometheus", "global-plugins:request-transformer"]);
   });
 
-  it("refuses an Admin API bound beyond loopback", () => {
+  it("refuses an Admin API that listens beyond loopback on any of its listeners, which is what lets a workload POST /config", () => {
     const config = rendered();
-    assert.deepEqual(rules(lintKongConfig(config, { replicas: 1, admin: { address: "0.0.0.0", port: 8001 } })), ["admin-loopback"]);
-    assert.deepEqual(lintKongConfig(config, { replicas: 1, admin: { address: "127.0.0.1", port: 8001 } }), []);
+    for (const adminListen of ["0.0.0.0:8001", "127.0.0.1:8001, 0.0.0.0:8444 http2 ssl", "[::]:8001", "10.0.0.5:8001 reuseport", "kong:8001"]) {
+      const findings = lintKongConfig(config, { replicas: 1, adminListen });
+      assert.deepEqual(rules(findings), ["admin-loopback"], adminListen);
+      assert.match(findings[0].message, /^KONG_ADMIN_LISTEN is ".*": .* is reachable from other workloads/, adminListen);
+    }
+    for (const adminListen of ["127.0.0.1:8001", "127.0.0.1:8001 reuseport backlog=16384, [::1]:8444 http2 ssl", "off"]) {
+      assert.deepEqual(lintKongConfig(config, { replicas: 1, adminListen }), [], adminListen);
+    }
   });
 
   it("accepts credentials only as decK references or real key material", () => {

@@ -1,4 +1,5 @@
-import type { KongConfig, KongMode, KongPlugin, KongRoute, KongService } from "./render";
+import { controlListenProblem } from "./listen";
+import type { KongConfig, KongMode, KongPlugin, KongRoute, KongService } from "./types";
 
 /** One broken rule; `where` names the service, route, plugin or consumer it is about. */
 export interface Finding {
@@ -12,8 +13,11 @@ export interface LintOptions {
   replicas: number;
   /** @default "dbless" */
   mode?: KongMode;
-  /** Where the Admin API is bound, when the environment models it. */
-  admin?: { address: string; port: number };
+  /**
+   * `KONG_ADMIN_LISTEN`, the listen setting the gateway is given, when the environment models it
+   * (an overlay does; a bare file does not).
+   */
+  adminListen?: string;
 }
 
 export function formatFinding(f: Finding): string {
@@ -35,8 +39,9 @@ export function lintKongConfig(config: KongConfig, opts: LintOptions): Finding[]
   const mode = opts.mode ?? "dbless";
 
   if (config._format_version !== "3.0") add("format-version", {}, `_format_version is ${JSON.stringify(config._format_version)}; Kong 3.x reads "3.0"`);
-  if (opts.admin && !isLoopback(opts.admin.address)) {
-    add("admin-loopback", { setting: "admin.address" }, `the Admin API is bound to ${opts.admin.address}; it may only listen on loopback (127.0.0.1) and be reached by port-forward`);
+  if (opts.adminListen !== undefined) {
+    const problem = controlListenProblem("KONG_ADMIN_LISTEN", opts.adminListen);
+    if (problem) add("admin-loopback", { setting: "admin" }, problem);
   }
   for (const plugin of allPlugins(config)) checkPluginSchema(plugin.plugin, plugin.where, add);
 
@@ -174,10 +179,6 @@ function allPlugins(config: KongConfig): { plugin: KongPlugin; where: Finding["w
     for (const r of s.routes ?? []) for (const p of r.plugins ?? []) out.push({ plugin: p, where: { service: s.name, route: r.name } });
   }
   return out;
-}
-
-function isLoopback(address: string): boolean {
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address) || address === "::1" || address === "[::1]" || address === "localhost";
 }
 
 // The config fields of the bundled plugins we use, from Kong 3.9's schemas. decK's offline

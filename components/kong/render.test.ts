@@ -6,9 +6,12 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import YAML from "yaml";
 import { lintKongConfig } from "./lint";
-import { KongConfig, KongPlugin, kongOverlayFor, renderKongConfig, toDeckYaml } from "./render";
+import { kongOverlayFor } from "./overlay";
+import { renderKongConfig, withCredentials } from "./render";
+import type { KongConfig, KongPlugin } from "./types";
+import { toDeckYaml } from "./yaml";
 
-const STACKS = ["dev", "pr-42", "staging", "prod"];
+const STACKS = ["dev", "pr-42", "local", "staging", "prod"];
 const KONG_DIR = path.resolve(__dirname, "../../kong");
 
 /** A copy of kong/ to break on purpose; `edit` gets the parsed file and returns the new one. */
@@ -38,12 +41,13 @@ describe("kongOverlayFor", () => {
     assert.equal(kongOverlayFor("pr-123"), "pr");
     assert.equal(kongOverlayFor("pr-7"), "pr");
     assert.equal(kongOverlayFor("dev"), "dev");
+    assert.equal(kongOverlayFor("local"), "local");
     assert.equal(kongOverlayFor("staging"), "staging");
     assert.equal(kongOverlayFor("prod"), "prod");
   });
 
   it("refuses an unknown stack naming it and the accepted names", () => {
-    for (const stack of ["feature-x", "pr-", "pr-0", "PR-1", "production"]) {
+    for (const stack of ["feature-x", "pr", "pr-", "pr-0", "PR-1", "production", "locale"]) {
       assert.throws(() => kongOverlayFor(stack), (e: Error) => e.message.includes(`"${stack}"`) && e.message.includes("pr-<number>"));
     }
   });
@@ -53,7 +57,7 @@ describe("renderKongConfig", () => {
   for (const stack of STACKS) {
     it(`renders ${stack} into a config our rules accept, and the YAML is that config`, () => {
       const r = renderKongConfig(stack);
-      assert.deepEqual(lintKongConfig(r.config, { replicas: r.replicas, mode: r.mode, admin: r.admin }), []);
+      assert.deepEqual(lintKongConfig(r.config, { replicas: r.replicas, mode: r.mode, adminListen: r.adminListen }), []);
       assert.equal(r.config._format_version, "3.0");
       // The text spells references with decK's `indent` so multi-line values survive substitution.
       assert.deepEqual(YAML.parse(r.yaml.replace(/ \| indent \d+ \}\}/g, " }}")), r.config);
@@ -130,6 +134,25 @@ describe("renderKongConfig", () => {
     }
   });
 
+  it("gives Kong an Admin API listener on loopback in every environment", () => {
+    for (const stack of STACKS) assert.match(renderKongConfig(stack).adminListen, /^127\.0\.0\.1:\d+$/, stack);
+  });
+
+  it("refuses an overlay whose Admin API would listen on every interface, naming the setting Kong would get", () => {
+    const dir = kongCopy("overlays/staging.yaml", (d) => ({ ...d, admin: { address: "0.0.0.0", port: 8001 } }));
+    assert.throws(() => renderKongConfig("staging", { kongDir: dir }), /\[admin-loopback\] setting admin: KONG_ADMIN_LISTEN is "0\.0\.0\.0:8001"/);
+    assert.equal(renderKongConfig("staging", { kongDir: dir, lint: false }).adminListen, "0.0.0.0:8001", "what the gateway would have been given");
+  });
+
+  it("runs the local stack as one DB-less Kubernetes replica with local counters and cluster-local upstreams", () => {
+    const r = renderKongConfig("local");
+    assert.deepEqual([r.target, r.mode, r.replicas], ["kubernetes", "dbless", 1]);
+    const policies = r.config.services.map((s) => pluginsOn(r.config, s.name).get("rate-limiting")?.config?.policy).filter(Boolean);
+    assert.deepEqual([...new Set(policies)], ["local"]);
+    for (const s of r.config.services) assert.match(s.url ?? "", /^http:\/\/[a-z]+\.coexist-local\.svc\.cluster\.local:\d+$/, s.name);
+    assert.deepEqual(r.vaultVariables, [], "no Redis, so no secret Kong reads from its environment");
+  });
+
   it("refuses a literal Redis password without printing it", () => {
     const dir = kongCopy("overlays/prod.yaml", (d) => ({ ...d, rate_limiting: { policy: "redis", redis: { host: "r", port: 6379, password: "hunter2-literal" } } }));
     assert.throws(() => renderKongConfig("prod", { kongDir: dir }), (e: Error) => /rate_limiting\.redis\.password.*\{vault:\/\/env\//.test(e.message) && !e.message.includes("hunter2"));
@@ -172,6 +195,16 @@ describe("credentials", () => {
     assert.equal(cred?.rsa_public_key, pem);
     assert.ok(!r.reviewYaml.includes(pem.split("\n")[1]));
     assert.deepEqual(lintKongConfig(r.config, { replicas: r.replicas }), []);
+  });
+
+  it("resolves a rendering made once into the same gateway file a resolving render gives, leaving its review YAML alone", () => {
+    const env = credentials("prod");
+    const once = renderKongConfig("prod");
+    const resolved = withCredentials(once, env);
+    assert.equal(resolved.yaml, renderKongConfig("prod", { resolveSecrets: true, env }).yaml);
+    assert.equal(resolved.reviewYaml, once.reviewYaml);
+    assert.ok(once.yaml.includes('env "DECK_JWT_WEB_APP_RSA_PUBLIC_KEY"'), "the rendering it started from still holds references");
+    assert.throws(() => withCredentials(once, {}), /renderKongConfig\(prod\): the gateway file needs credentials that are not set: DECK_JWT_BACKOFFICE_RSA_PUBLIC_KEY/);
   });
 
   it("refuses a public-key variable that does not hold a PEM key, naming the variable only", () => {

@@ -1,12 +1,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { KongConfig, kongOverlayFor, renderKongConfig } from "../../components/kong/render";
+import { kongOverlayFor } from "../../components/kong/overlay";
+import { renderKongConfig } from "../../components/kong/render";
+import type { KongConfig } from "../../components/kong/types";
 import { checkConfig, CWD, log, reportChecked, UsageError, validateEnv } from "./common";
 import { diff } from "./diff";
 import { sync } from "./sync";
 
-const ENVIRONMENTS = ["dev", "pr-1", "staging", "prod"];
+const ENVIRONMENTS = ["dev", "pr-1", "local", "staging", "prod"];
 
 export const USAGE = `usage: scripts/deck <command> ...
   build                                   build the pinned decK (versions.json "deck") into the cache
@@ -16,11 +18,14 @@ export const USAGE = `usage: scripts/deck <command> ...
   render <env> [-o <file>] [--review]     the exact file the gateway loads (needs the DECK_JWT_* credentials);
                                           --review keeps the credential references instead
   diff <env> [--against <env> | --ref <git-ref>] [--kong-addr <url>] [--fail-on-diff] [--skip-consumers]
-                                          against the running gateway when one answers, else the rendering at HEAD
-  sync <env> [--kong-addr <url>]          apply to a running gateway on loopback
-<env> is dev, staging, prod or pr-<n>. Exit codes: 0 ok, 1 failure, 2 a difference with --fail-on-diff.
+                                          against the running gateway when its Admin API answers (a kubectl
+                                          port-forward to the pod), else the rendering at HEAD
+  sync <env> [--kong-addr <url>]          database mode only: \`deck gateway sync\` through a port-forward; a DB-less
+                                          gateway (every overlay today) runs what \`scripts/stack up <env>\` delivers
+<env> is dev, local, staging, prod or pr-<n>. Exit codes: 0 ok, 1 failure, 2 a difference with --fail-on-diff.
 Options: --no-deck (validate) skips decK's own step and says so; the Admin API address defaults to
-DECK_KONG_ADDR, else http://127.0.0.1:<admin.port of the overlay>.`;
+DECK_KONG_ADDR, else http://127.0.0.1:<admin.port of the overlay>. Kong's Admin API listens on the gateway's
+loopback only: \`kubectl port-forward\` (Kubernetes) and \`docker exec\` (Docker) are the only ways in.`;
 
 interface Parsed {
   positional: string[];
@@ -53,7 +58,7 @@ function str(p: Parsed, flag: string): string | undefined {
 }
 
 function oneEnv(p: Parsed, command: string): string {
-  if (p.positional.length !== 1) throw new UsageError(`scripts/deck ${command}: expected one environment (dev, staging, prod, pr-<n>), got ${p.positional.length}\n${USAGE}`);
+  if (p.positional.length !== 1) throw new UsageError(`scripts/deck ${command}: expected one environment (dev, local, staging, prod, pr-<n>), got ${p.positional.length}\n${USAGE}`);
   kongOverlayFor(p.positional[0]);
   return p.positional[0];
 }

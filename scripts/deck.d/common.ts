@@ -2,8 +2,9 @@ import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { KongConfig, renderKongConfig } from "../../components/kong/render";
 import { Finding, formatFinding, lintKongConfig, LintOptions } from "../../components/kong/lint";
+import { RenderedKong, renderKongConfig } from "../../components/kong/render";
+import type { KongConfig } from "../../components/kong/types";
 
 export const ROOT = path.resolve(__dirname, "../..");
 /** The caller's directory: the wrapper runs node from the repository root. */
@@ -85,7 +86,7 @@ export function reportChecked(label: string, c: Checked): boolean {
 /** Validates one environment's rendering; true when it passes. */
 export function validateEnv(stack: string, skipDeck?: string): boolean {
   const r = renderKongConfig(stack, { lint: false });
-  const checked = checkConfig(stack, r.config, r.reviewYaml, { replicas: r.replicas, mode: r.mode, admin: r.admin }, r.secretVariables, skipDeck);
+  const checked = checkConfig(stack, r.config, r.reviewYaml, { replicas: r.replicas, mode: r.mode, adminListen: r.adminListen }, r.secretVariables, skipDeck);
   return reportChecked(stack, checked);
 }
 
@@ -100,11 +101,26 @@ export function kongAddr(flag: string | undefined, port: number): string {
   }
   if (!/^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(host)) {
     throw new UsageError(
-      `scripts/deck: the Admin API address ${addr} is not on loopback. The Admin API is never exposed beyond loopback or the cluster: ` +
-        `reach it with \`kubectl port-forward\` (or the published 127.0.0.1 port on Docker) and pass --kong-addr http://127.0.0.1:<port>`,
+      `scripts/deck: the Admin API address ${addr} is not on loopback. Kong's Admin API listens only on the gateway's own loopback, ` +
+        `so no Service or published port reaches it: on Kubernetes forward it with \`kubectl port-forward\` and pass --kong-addr http://127.0.0.1:<port>`,
     );
   }
   return addr.replace(/\/+$/, "");
+}
+
+/**
+ * How a person reaches a running gateway's Admin API, which listens on the gateway's loopback only
+ * (KONG_ADMIN_LISTEN): the only ways in are a port-forward to the pod and `docker exec`.
+ */
+export function adminAccessHint(r: Pick<RenderedKong, "stack" | "target" | "admin">): string {
+  const port = r.admin.port;
+  if (r.target === "kubernetes") {
+    return `the Admin API listens on the pod's loopback only; forward it first: kubectl -n <namespace, coexist-${r.stack} by default> port-forward deploy/kong ${port}:${port}`;
+  }
+  return (
+    `the Admin API listens on the container's loopback only and no host port reaches it; it answers on 127.0.0.1:${port} inside the container only: ` +
+    `docker exec -it coexist-${r.stack}-kong bash, or a tool container sharing its network (docker run --rm --network container:coexist-${r.stack}-kong ...), both needing the Docker engine`
+  );
 }
 
 export interface GatewayInfo {

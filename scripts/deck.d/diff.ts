@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderKongConfig } from "../../components/kong/render";
-import { deckBinary, kongAddr, log, probeGateway, ROOT, runDeck, UsageError, withTempFile } from "./common";
+import { adminAccessHint, deckBinary, kongAddr, log, probeGateway, ROOT, runDeck, UsageError, withTempFile } from "./common";
 
 export interface DiffArgs {
   env: string;
@@ -14,7 +14,11 @@ export interface DiffArgs {
   skipConsumers: boolean;
 }
 
-/** 0: no difference (or one without --fail-on-diff); 2: a difference with --fail-on-diff. */
+/**
+ * 0: no difference (or one without --fail-on-diff); 2: a difference with --fail-on-diff. Without
+ * --against or --ref it compares with a running gateway through its Admin API, which answers on
+ * loopback only (a `kubectl port-forward` to the pod); when none answers, with HEAD's rendering.
+ */
 export async function diff(args: DiffArgs): Promise<number> {
   const current = renderKongConfig(args.env, { lint: false });
   if (args.against) {
@@ -26,7 +30,7 @@ export async function diff(args: DiffArgs): Promise<number> {
   const addr = kongAddr(args.kongAddr, current.admin.port);
   const gateway = await probeGateway(addr);
   if ("error" in gateway) {
-    log(`diff ${args.env}: ${gateway.error}; comparing with the rendering at HEAD instead (use --against <env> or --ref <git-ref> to choose).`);
+    log(`diff ${args.env}: ${gateway.error}; ${adminAccessHint(current)}. Comparing with the rendering at HEAD instead (use --against <env> or --ref <git-ref> to choose).`);
     return diffAgainstRef(args.env, "HEAD", current.reviewYaml, args.failOnDiff);
   }
   log(`diff ${args.env}: against the running gateway at ${addr} (Kong ${gateway.version}, database=${gateway.database})`);

@@ -101,7 +101,12 @@ export class Platform extends pulumi.ComponentResource {
           captures: args.captures,
         }),
       },
+      // A destroy deletes the connector before the slot and publication (it depends on them), and
+      // the delete returns only once the slot is inactive, so dropping the slot cannot race the task.
       dependsOn: [...source.ready, ...topicResources],
+      slotProbeUrl: pulumi.secret(
+        pulumi.interpolate`postgresql://${source.user}:${args.secrets.debeziumPassword.apply(encodeURIComponent)}@${postgres.hostAddress}:${postgres.hostPort}/${postgres.database}`,
+      ),
     }, { parent: this });
 
     const mongodb = new MongoDb(`${name}-mongodb`, {

@@ -56,3 +56,15 @@ export async function testWorkspace(env: Record<string, string> = {}, opts: { ku
     dispose: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/** What a preview would do: "<op> <type> <name>" of each step other than same/read, with the property paths it changes. */
+export async function plannedChanges(stack: Stack): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  await stack.preview({
+    onEvent: (e) => {
+      const m = e.resourcePreEvent?.metadata;
+      if (m && m.op !== "same" && m.op !== "read") out.set(`${m.op} ${m.type} ${m.urn.split("::").pop()}`, m.diffs ?? []);
+    },
+  });
+  return out;
+}

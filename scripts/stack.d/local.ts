@@ -99,7 +99,9 @@ export async function prepareExistingSources(env: DataplaneEnv, c: PlatformConfi
     const role = quoteIdent(RECONCILER_USER);
     await client.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${literal(RECONCILER_USER)}) THEN CREATE ROLE ${role} LOGIN; END IF; END $$;`);
     await client.query(`ALTER ROLE ${role} LOGIN NOREPLICATION NOSUPERUSER PASSWORD ${literal(reconcilerPassword)}`);
-    await client.query(cdcSourceSql({ captures: c.captures, heartbeatTable: HEARTBEAT_TABLE, user: c.postgres.debeziumUser, publicationName: c.postgres.publicationName, slotName: c.postgres.slotName }));
+    const [objects, slot] = cdcSourceSql({ captures: c.captures, heartbeatTable: HEARTBEAT_TABLE, user: c.postgres.debeziumUser, publicationName: c.postgres.publicationName, slotName: c.postgres.slotName });
+    await client.query(objects);
+    await client.query(slot);
     await client.query(readerGrantsSql(c.captures, RECONCILER_USER));
   } finally {
     await client.end();

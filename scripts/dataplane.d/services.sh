@@ -174,10 +174,11 @@ cmd_up() {
   log "env: source $ENV_FILE"
 }
 
-# Processes whose command line names this state dir, in case a pidfile was lost. Every
-# control-plane process names a file under <state>/kubernetes/.
+# Processes whose command line names this state dir (or the relocated Postgres cluster), in case
+# a pidfile was lost. Every control-plane process names a file under <state>/kubernetes/.
 leftovers() {
   pgrep -f -- "$STATE/(kafka/server.properties|connect/connect-distributed.properties|postgres/data|ferretdb/data/|kubernetes/)" || true
+  if pg_is_relocated; then pgrep -f -- "-D $PGDATA( |$)" || true; fi
 }
 
 cmd_down() {
@@ -210,6 +211,7 @@ cmd_down() {
   if ((purge)); then
     [[ $STATE != / && $STATE != "$HOME" && $STATE != "$REPO_ROOT" ]] || die "refusing to delete $STATE"
     kube_purge
+    pg_purge_relocated
     rm -rf "$STATE"
     log "down; state dir $STATE deleted"
   else

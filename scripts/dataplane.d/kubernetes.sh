@@ -58,7 +58,7 @@ kube_parse() {
 # ---- install -----------------------------------------------------------------------------------
 
 kube_install() {
-  log "kubernetes: building or restoring etcd, kwok and kube-apiserver/-controller-manager/-scheduler/kubectl with scripts/toolchain (cold: about 20 minutes on 2 cores; progress every 15 s)"
+  log "kubernetes: building or restoring etcd, kwok and kube-apiserver/-controller-manager/-scheduler/kubectl with scripts/toolchain (cold: 20 to 40 minutes on 2 cores; progress every 15 s)"
   local t0=$SECONDS
   # Niced: a cold build saturates the cores for a quarter of an hour.
   nice -n 10 "$REPO_ROOT/scripts/toolchain" ensure etcd kwok kubernetes >/dev/null \

@@ -123,6 +123,8 @@ export interface PlatformConfig {
     readonly batchMaxRecords: number;
     readonly batchMaxWaitMs: number;
     readonly metricsPort: number;
+    /** The replication-slot exporter's metrics port (on 127.0.0.1 on Docker). */
+    readonly slotMetricsPort: number;
     readonly reconcileSchedule: string;
     /** Repair the divergences the scheduled reconciler finds, rather than only reporting them. */
     readonly reconcileRepair: boolean;

@@ -17,6 +17,8 @@ import { buildWorkerImage, PostgresReader, renderWorkerConfig, SyncWorkers, Work
 export const HEARTBEAT_TABLE = "coexist.heartbeat";
 /** The reconciler's SELECT-only role. */
 export const RECONCILER_USER = "coexist_reconciler";
+/** The slot exporter's role: LOGIN and nothing else (what it reads is open to every role). */
+export const SLOT_READER_USER = "coexist_slot_reader";
 
 /** The platform's configuration (validated by stacks/config.ts) and the secrets it uses. */
 export interface PlatformArgs extends PlatformConfig {
@@ -69,6 +71,7 @@ export class Platform extends pulumi.ComponentResource {
       : [];
     const generated = (role: string) => new GeneratedSecret(`${name}-${role}`, {}, { parent: this }).value;
     const reconcilerPassword = args.secrets.reconcilerPassword ?? generated("reconciler-password");
+    const slotReaderPassword = generated("slot-reader-password");
 
     // PostgreSQL: the server (unless external), then the CDC source (unless a DBA made it).
     const server = args.postgres.external ? undefined : new PostgresServer(`${name}-postgres`, {
@@ -83,6 +86,7 @@ export class Platform extends pulumi.ComponentResource {
       roles: [
         { name: args.postgres.debeziumUser, password: args.secrets.debeziumPassword!, replication: true },
         { name: RECONCILER_USER, password: reconcilerPassword },
+        { name: SLOT_READER_USER, password: slotReaderPassword },
       ],
       instances: args.postgres.instances,
       storageSize: args.postgres.storageSize,
@@ -97,8 +101,7 @@ export class Platform extends pulumi.ComponentResource {
       slotName: args.postgres.slotName,
       publicationName: args.postgres.publicationName,
       user: args.postgres.debeziumUser,
-      readers: [{ name: RECONCILER_USER, password: reconcilerPassword }],
-      serverReady: server?.ready,
+      readers: [{ name: RECONCILER_USER, password: reconcilerPassword, select: true }, { name: SLOT_READER_USER, password: slotReaderPassword, select: false }],
       via: server?.cnpg && target.kind === "kubernetes"
         ? { kind: "cnpg", target, cluster: server.cnpg.cluster, host: server.host, ownerSecret: server.cnpg.ownerSecret, roleSecret: server.cnpg.roleSecrets[args.postgres.debeziumUser] }
         : {
@@ -110,7 +113,7 @@ export class Platform extends pulumi.ComponentResource {
           sslmode,
           debeziumPassword: args.secrets.debeziumPassword!,
         },
-    }, stateful);
+    }, { ...stateful, dependsOn: server?.ready });
     const reader: PostgresReader = {
       kind: "url",
       url: postgresUrl({ host: pgHost, port: pgPort, user: RECONCILER_USER, password: reconcilerPassword, database: args.postgres.database, sslmode }),
@@ -132,8 +135,7 @@ export class Platform extends pulumi.ComponentResource {
       via: broker?.strimziCluster && target.kind === "kubernetes"
         ? { kind: "strimzi", target, cluster: broker.strimziCluster }
         : { kind: "provider", bootstrapServers: args.kafka.external ? [...args.kafka.external.bootstrapServers] : [broker!.hostBootstrap!] },
-      clusterReady: broker?.ready ?? [],
-    }, stateful).topics);
+    }, { ...stateful, dependsOn: broker?.ready }).topics);
 
     // Kafka Connect and the connector.
     const connect: ConnectEndpoint = args.connect.external
@@ -198,6 +200,15 @@ export class Platform extends pulumi.ComponentResource {
       replicas: args.workers.replicas,
       reconcileSchedule: args.workers.reconcileSchedule,
       metricsHostPort: target.kind === "docker" ? args.workers.metricsPort : undefined,
+      slotMetrics: {
+        // A DBA-made source has no role of ours but the reconciler's; it reads nothing more than that.
+        postgres: cdc
+          ? { kind: "url", url: postgresUrl({ host: pgHost, port: pgPort, user: SLOT_READER_USER, password: slotReaderPassword, database: args.postgres.database, sslmode }) }
+          : reader,
+        slots: [args.postgres.slotName],
+        port: args.workers.slotMetricsPort,
+        hostPort: target.kind === "docker" ? args.workers.slotMetricsPort : undefined,
+      },
     }, { parent: this, dependsOn: [...mongo.ready, ...topics, ...(server?.ready ?? [])] });
 
     const kong = new KongGateway(`${name}-kong`, {
@@ -266,12 +277,13 @@ export function ingressRules(c: PlatformConfig): IngressRule[] {
   ];
   if (c.kubernetes?.monitoringNamespace) {
     rules.push({ name: "sync-metrics", pods: PODS.sync, ports: [c.workers.metricsPort], from: [{ namespace: c.kubernetes.monitoringNamespace }] });
+    rules.push({ name: "slot-metrics", pods: PODS.slotExporter, ports: [c.workers.slotMetricsPort], from: [{ namespace: c.kubernetes.monitoringNamespace }] });
   }
   if (!c.postgres.external) {
     rules.push({
       name: "postgres",
       pods: PODS.postgres,
-      from: [{ pods: PODS.connect }, { pods: PODS.reconciler }, { pods: PODS.cdcSetup }, { pods: PODS.postgres }, { podsInAnyNamespace: PODS.cnpgOperator }],
+      from: [{ pods: PODS.connect }, { pods: PODS.reconciler }, { pods: PODS.slotExporter }, { pods: PODS.cdcSetup }, { pods: PODS.postgres }, { podsInAnyNamespace: PODS.cnpgOperator }],
     });
   }
   if (!c.mongodb.external && !c.mongodb.atlas) {

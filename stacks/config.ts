@@ -71,7 +71,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     p.add(`${NS}:kubernetes: only the kubernetes target reads it, and this stack's target is ${target}; fix: remove the key`);
   }
 
-  const wk = p.object("workers", get("workers"), ["replicas", "batchMaxRecords", "batchMaxWaitMs", "metricsPort", "reconcileSchedule", "reconcileRepair", "image"]);
+  const wk = p.object("workers", get("workers"), ["replicas", "batchMaxRecords", "batchMaxWaitMs", "metricsPort", "slotMetricsPort", "reconcileSchedule", "reconcileRepair", "image"]);
   const config: PlatformConfig = {
     stack,
     environment: env,
@@ -85,6 +85,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
       batchMaxRecords: p.int("workers.batchMaxRecords", wk.batchMaxRecords, 1000, 1, 100_000),
       batchMaxWaitMs: p.int("workers.batchMaxWaitMs", wk.batchMaxWaitMs, 50, 0, 60_000),
       metricsPort: p.port("workers.metricsPort", wk.metricsPort, 9464),
+      slotMetricsPort: p.port("workers.slotMetricsPort", wk.slotMetricsPort, 9465),
       reconcileSchedule: p.string("workers.reconcileSchedule", wk.reconcileSchedule, "0 * * * *", /^(\S+\s+){4}\S+$/, "a five-field cron expression"),
       reconcileRepair: p.bool("workers.reconcileRepair", wk.reconcileRepair, false),
       image: target === "kubernetes"
@@ -164,7 +165,7 @@ function checkPortClashes(p: Problems, c: PlatformConfig): void {
   const ports: Array<[string, number]> = [
     ["postgres.port", c.postgres.port], ["kafka.port", c.kafka.port], ["connect.port", c.connect.port],
     ["mongodb.port", c.mongodb.port], ["kong.proxyPort", c.kong.proxyPort],
-    ["workers.metricsPort", c.workers.metricsPort],
+    ["workers.metricsPort", c.workers.metricsPort], ["workers.slotMetricsPort", c.workers.slotMetricsPort],
   ];
   const seen = new Map<number, string>();
   for (const [key, port] of ports) {

@@ -13,7 +13,7 @@ function portsOf(pr: number): number[] {
   const file = parse(renderPrStack(template, pr)) as { config: Record<string, unknown> };
   const raw = Object.fromEntries(Object.entries({ ...file.config, ...SECRETS }).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
   const c = parseConfig(raw, `pr-${pr}`, Object.keys(SECRETS));
-  return [c.postgres.port, c.kafka.port, c.connect.port, c.mongodb.port, c.kong.proxyPort, c.workers.metricsPort];
+  return [c.postgres.port, c.kafka.port, c.connect.port, c.mongodb.port, c.kong.proxyPort, c.workers.metricsPort, c.workers.slotMetricsPort];
 }
 
 describe("pr-<n> stacks", () => {
@@ -22,7 +22,7 @@ describe("pr-<n> stacks", () => {
   });
 
   it("never share a host port with dev or with each other", () => {
-    const dev = [15432, 19092, 18083, 27018, 8000, 9464];
+    const dev = [15432, 19092, 18083, 27018, 8000, 9464, 9465];
     const seen = new Map<number, string>(dev.map((p) => [p, "dev"]));
     for (let pr = 1; pr <= 99; pr++) {
       for (const port of portsOf(pr)) {

@@ -101,7 +101,7 @@ describe("staging program (Kubernetes)", () => {
     assert.equal(params.max_slot_wal_keep_size, "2GB");
     assert.equal(get(cluster, "spec", "enableSuperuserAccess"), false);
     const roles = get(cluster, "spec", "managed", "roles") as { name: string; replication: boolean; superuser: boolean }[];
-    assert.deepEqual(roles.map((r) => [r.name, r.replication, r.superuser]), [["debezium", true, false], ["coexist_reconciler", false, false]]);
+    assert.deepEqual(roles.map((r) => [r.name, r.replication, r.superuser]), [["debezium", true, false], ["coexist_reconciler", false, false], ["coexist_slot_reader", false, false]]);
     const pub = oneCustom(run, "Publication").inputs;
     assert.deepEqual((get(pub, "spec", "target", "objects") as { table: { schema: string; name: string } }[]).map((o) => `${o.table.schema}.${o.table.name}`), [
       "public.orders", "public.customers", "public.products", "coexist.heartbeat",
@@ -162,7 +162,7 @@ describe("staging program (Kubernetes)", () => {
     const policy = run.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => get(p.inputs, "metadata", "name") === "allow-postgres");
     const from = get(policy?.inputs, "spec", "ingress") as { from: Record<string, unknown>[] }[];
     assert.deepEqual(from[0]?.from.map((f) => JSON.stringify(get(f, "podSelector", "matchLabels"))), [
-      '{"strimzi.io/kind":"KafkaConnect"}', '{"app.kubernetes.io/component":"reconciler"}', '{"app.kubernetes.io/component":"cdc-setup"}',
+      '{"strimzi.io/kind":"KafkaConnect"}', '{"app.kubernetes.io/component":"reconciler"}', '{"app.kubernetes.io/component":"slot-exporter"}', '{"app.kubernetes.io/component":"cdc-setup"}',
       '{"cnpg.io/cluster":"postgres"}', '{"app.kubernetes.io/name":"cloudnative-pg"}',
     ]);
   });

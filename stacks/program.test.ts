@@ -67,11 +67,11 @@ describe("dev program", () => {
   });
 
   it("gives the reconciler its own role: LOGIN, no REPLICATION, SELECT on the captured tables only", () => {
-    const role = run.one("postgresql:index/role:Role", "reader").inputs;
+    const role = run.one("postgresql:index/role:Role", "reader-coexist_reconciler").inputs;
     assert.equal(role.name, "coexist_reconciler");
     assert.equal(role.replication, false);
     assert.equal(role.superuser, false);
-    const grants = run.byType("postgresql:index/grant:Grant").filter((g) => g.name.includes("reader")).map((g) => g.inputs);
+    const grants = run.byType("postgresql:index/grant:Grant").filter((g) => g.name.includes("reader-coexist_reconciler")).map((g) => g.inputs);
     assert.deepEqual(grants.flatMap((g) => g.privileges as string[]).sort(), ["SELECT", "USAGE"]);
     assert.deepEqual(grants.filter((g) => g.objectType === "table").flatMap((g) => g.objects as string[]).sort(), ["customers", "orders", "products"]);
   });
@@ -149,7 +149,7 @@ describe("dev program", () => {
   });
 
   it("puts each credential only where it belongs, and only as a secret", () => {
-    const generated = { reconciler: "generated-coexist-reconciler-password", mongoApp: "generated-coexist-mongodb-app-password", keyFile: "generated-coexist-mongodb-keyfile" };
+    const generated = { reconciler: "generated-coexist-reconciler-password", slotReader: "generated-coexist-slot-reader-password", mongoApp: "generated-coexist-mongodb-app-password", keyFile: "generated-coexist-mongodb-keyfile" };
     const C = CONTAINER;
     const leaks = credentialLeaks(run.resources, { ...PASSWORDS, ...KONG, ...generated }, {
       "coexist:postgresPassword": [
@@ -164,11 +164,22 @@ describe("dev program", () => {
         { type: C, name: /-reconciler$/, input: "envs" },
         { type: "pulumi-nodejs:dynamic/coexist:Connector", name: /-connector-registration$/, input: "slotProbeUrl" },
       ],
+      slotReader: [{ type: "postgresql:index/role:Role", name: /-cdc-reader-coexist_slot_reader$/, input: "password" }, { type: C, name: /-slot-exporter$/, input: "envs" }],
       mongoApp: [{ type: C, name: /-mongodb-init$/, input: "uploads" }, { type: C, name: /-sync-0$/, input: "envs" }, { type: C, name: /-reconciler$/, input: "envs" }],
       keyFile: [{ type: C, name: /-mongodb-server$/, input: "uploads" }],
       ...Object.fromEntries(Object.keys(KONG).map((k) => [k, [{ type: C, name: /-kong-gateway$/, input: "uploads" }]])),
     });
     assert.deepEqual(leaks, []);
+  });
+
+  it("gives the slot exporter a role with LOGIN and no grant at all", () => {
+    const role = run.one("postgresql:index/role:Role", "reader-coexist_slot_reader").inputs;
+    assert.equal(role.login, true);
+    assert.equal(role.replication, false);
+    assert.deepEqual(run.byType("postgresql:index/grant:Grant").filter((g) => g.name.includes("slot_reader")), []);
+    const env = strings(container("slot-exporter").inputs.envs).map((e) => e.text);
+    assert.ok(env.includes("COEXIST_SLOTS=coexist_dev"));
+    assert.ok(env.some((e) => e.startsWith("POSTGRES_URL=postgresql://coexist_slot_reader:")));
   });
 
   it("gives the sync worker no PostgreSQL credentials, and the reconciler its read-only role", () => {

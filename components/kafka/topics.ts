@@ -65,11 +65,12 @@ export type TopicsVia =
 
 export interface KafkaTopicsArgs extends TopicPlanInput {
   readonly via: TopicsVia;
-  /** Resources the cluster needs before topics can be created. */
-  readonly clusterReady: pulumi.Resource[];
 }
 
-/** The stack's topics: through the Kafka admin API on Docker, as Strimzi KafkaTopics on Kubernetes. */
+/**
+ * The stack's topics: through the Kafka admin API on Docker, as Strimzi KafkaTopics on Kubernetes.
+ * `opts.dependsOn`: the cluster, which topics wait for.
+ */
 export class KafkaTopics extends pulumi.ComponentResource {
   /** Each topic's resource, by topic name. */
   readonly topics: Record<string, pulumi.CustomResource> = {};
@@ -84,14 +85,14 @@ export class KafkaTopics extends pulumi.ComponentResource {
           kind: "KafkaTopic",
           metadata: { name: kafkaTopicResourceName(t.name), namespace: via.target.namespace, labels: { ...via.target.labels, "strimzi.io/cluster": via.cluster } },
           spec: renderKafkaTopicSpec(t),
-        }, { parent: this, provider: via.target.provider, dependsOn: args.clusterReady, retainOnDelete: opts.retainOnDelete });
+        }, { parent: this, provider: via.target.provider, dependsOn: opts.dependsOn, retainOnDelete: opts.retainOnDelete });
       }
     } else {
       // The provider defaults to TLS on; the dev listener is plaintext on loopback.
       const provider = new kafka.Provider(
         `${name}-provider`,
         { bootstrapServers: via.bootstrapServers, tlsEnabled: via.tls ?? false, skipTlsVerify: false },
-        { parent: this, dependsOn: args.clusterReady },
+        { parent: this, dependsOn: opts.dependsOn },
       );
       for (const t of topicPlan(args)) {
         this.topics[t.name] = new kafka.Topic(

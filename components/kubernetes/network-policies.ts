@@ -64,6 +64,7 @@ export function createNetworkPolicies(name: string, rules: readonly IngressRule[
 export const PODS = {
   sync: { "app.kubernetes.io/component": "sync" },
   reconciler: { "app.kubernetes.io/component": "reconciler" },
+  slotExporter: { "app.kubernetes.io/component": "slot-exporter" },
   gateway: { "app.kubernetes.io/component": "gateway" },
   cdcSetup: { "app.kubernetes.io/component": "cdc-setup" },
   mongoInit: { "app.kubernetes.io/component": "mongodb-init" },

@@ -29,11 +29,13 @@ export interface CdcSourceArgs {
   readonly publicationName: string;
   /** The Debezium role. */
   readonly user: string;
-  /** Read-only login roles (the reconciler): USAGE on the captured schemas and SELECT on the captured tables, nothing else. */
-  readonly readers?: readonly { readonly name: string; readonly password: pulumi.Input<string> }[];
+  /**
+   * Other login roles: the reconciler's (`select`: USAGE on the captured schemas and SELECT on the
+   * captured tables, nothing else) and the slot exporter's (LOGIN only: reading
+   * pg_replication_slots and the WAL position needs no privilege).
+   */
+  readonly readers?: readonly { readonly name: string; readonly password: pulumi.Input<string>; readonly select: boolean }[];
   readonly via: CdcSourceVia;
-  /** Resources the database needs first (the server). */
-  readonly serverReady?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -49,17 +51,18 @@ export class CdcSource extends pulumi.ComponentResource {
   /** Everything the connector needs to exist first; a destroy deletes the connector before these. */
   readonly ready: pulumi.Resource[];
 
+  /** `opts.dependsOn`: what the database needs first (the server); the source's resources wait for it. */
   constructor(name: string, args: CdcSourceArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("coexist:postgres:CdcSource", name, {}, opts);
     validateCdcSourceArgs(args);
     this.user = args.user;
     this.slotName = args.slotName;
     this.publicationName = args.publicationName;
-    this.ready = args.via.kind === "provider" ? this.throughProvider(name, args, args.via) : this.throughOperator(name, args, args.via);
+    this.ready = args.via.kind === "provider" ? this.throughProvider(name, args, args.via, opts) : this.throughOperator(name, args, args.via, opts);
     this.registerOutputs({ user: this.user, slotName: this.slotName, publicationName: this.publicationName });
   }
 
-  private throughProvider(name: string, args: CdcSourceArgs, via: Extract<CdcSourceVia, { kind: "provider" }>): pulumi.Resource[] {
+  private throughProvider(name: string, args: CdcSourceArgs, via: Extract<CdcSourceVia, { kind: "provider" }>, opts: pulumi.ComponentResourceOptions): pulumi.Resource[] {
     const provider = new postgresql.Provider(`${name}-provider`, {
       host: via.host,
       port: via.port,
@@ -68,14 +71,14 @@ export class CdcSource extends pulumi.ComponentResource {
       password: via.adminPassword,
       sslmode: via.sslmode,
       superuser: false,
-    }, { parent: this, dependsOn: args.serverReady });
+    }, { parent: this, dependsOn: opts.dependsOn });
     const child = (extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ parent: this, provider, ...extra });
     // The one object the provider cannot declare; it must exist before the grants and the publication name it.
     const heartbeat = new SqlScript(`${name}-heartbeat-table`, {
       connection: postgresUrl({ host: via.host, port: via.port, user: via.adminUser, password: via.adminPassword, database: args.database, sslmode: via.sslmode }),
       up: heartbeatTableSql(args.heartbeatTable),
       down: `DROP TABLE IF EXISTS ${args.heartbeatTable};`,
-    }, { parent: this, dependsOn: args.serverReady });
+    }, { parent: this, dependsOn: opts.dependsOn });
     const role = new postgresql.Role(`${name}-role`, {
       name: args.user, login: true, replication: true, superuser: false, createDatabase: false, createRole: false, password: via.debeziumPassword,
     }, child());
@@ -90,17 +93,17 @@ export class CdcSource extends pulumi.ComponentResource {
     const slot = new postgresql.ReplicationSlot(`${name}-slot`, { name: args.slotName, database: args.database, plugin: "pgoutput" }, child({ dependsOn: [publication] }));
     const readers = (args.readers ?? []).flatMap((r) => {
       const reader = new postgresql.Role(`${name}-reader-${r.name}`, { name: r.name, login: true, replication: false, superuser: false, createDatabase: false, createRole: false, password: r.password }, child());
-      return [reader, ...readerGrants(args.captures).map((g) =>
+      return [reader, ...(r.select ? readerGrants(args.captures) : []).map((g) =>
         new postgresql.Grant(`${name}-reader-${r.name}-${g.id}`, { database: args.database, role: reader.name, schema: g.schema, objectType: g.objectType, objects: g.objects, privileges: g.privileges }, child()))];
     });
     return [heartbeat, role, ...grants, publication, slot, ...readers];
   }
 
-  private throughOperator(name: string, args: CdcSourceArgs, via: Extract<CdcSourceVia, { kind: "cnpg" }>): pulumi.Resource[] {
+  private throughOperator(name: string, args: CdcSourceArgs, via: Extract<CdcSourceVia, { kind: "cnpg" }>, opts: pulumi.ComponentResourceOptions): pulumi.Resource[] {
     const t = via.target;
     // Heartbeat table and grants as the application owner (who owns the tables its migrations
     // created), then the slot as the replication role itself: no superuser anywhere.
-    const setup = deploy(`${name}-setup`, cdcSetupJob(args, via), t, { parent: this, dependsOn: args.serverReady });
+    const setup = deploy(`${name}-setup`, cdcSetupJob(args, via), t, { parent: this, dependsOn: opts.dependsOn });
     const publication = customResource(`${name}-publication`, {
       apiVersion: CNPG_API,
       kind: "Publication",
@@ -127,7 +130,7 @@ export function cdcSetupJob(args: Pick<CdcSourceArgs, "database" | "captures" | 
   const owner = [
     heartbeatTableSql(args.heartbeatTable),
     grantsSql(args),
-    ...(args.readers ?? []).map((r) => readerGrantsSql(args.captures, r.name)),
+    ...(args.readers ?? []).filter((r) => r.select).map((r) => readerGrantsSql(args.captures, r.name)),
   ].join("\n");
   const conn = (user: string) => `host=${via.host} dbname=${args.database} user=${user} sslmode=require connect_timeout=15`;
   return {

@@ -25,6 +25,8 @@ export interface SyncWorkersArgs {
   readonly reconcileSchedule: string;
   /** Docker: host port on 127.0.0.1 for the first replica's metrics; unset keeps metrics on the private network. */
   readonly metricsHostPort?: number;
+  /** The replication-slot exporter: a login role that reads the slot's state, and the slots to report. */
+  readonly slotMetrics?: { readonly postgres: PostgresReader; readonly slots: readonly string[]; readonly port: number; /** Docker: host port on 127.0.0.1. */ readonly hostPort?: number };
 }
 
 /** The uid of the worker image's `node` user (workers/Dockerfile): Kubernetes needs it numeric to verify non-root. */
@@ -49,6 +51,7 @@ export class SyncWorkers extends pulumi.ComponentResource {
       for (let i = 0; i < replicas; i++) deploy(`${name}-sync-${i}`, syncService(args, { replica: i }), args.target, { parent: this });
     }
     this.reconcilerSelector = deploy(`${name}-reconciler`, reconcilerService(args), args.target, { parent: this }).selector;
+    if (args.slotMetrics) deploy(`${name}-slot-exporter`, slotExporterService(args.image, args.slotMetrics), args.target, { parent: this });
     this.registerOutputs({});
   }
 }
@@ -79,9 +82,7 @@ export function syncService(args: SyncWorkersArgs, which: { replica?: number; re
 }
 
 export function reconcilerService(args: SyncWorkersArgs): ServiceSpec {
-  const postgres: Pick<ServiceSpec, "secretEnv" | "secretRefEnv"> = args.postgresReader.kind === "url"
-    ? { secretEnv: { POSTGRES_URL: args.postgresReader.url } }
-    : { secretRefEnv: { POSTGRES_URL: { secret: args.postgresReader.secret, key: args.postgresReader.key } } };
+  const postgres = postgresEnv(args.postgresReader);
   const mongo = mongoEnv(args.mongo);
   return {
     host: "reconciler",
@@ -95,6 +96,32 @@ export function reconcilerService(args: SyncWorkersArgs): ServiceSpec {
     secretRefEnv: { ...mongo.secretRefEnv, ...postgres.secretRefEnv },
     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "1Gi" } },
   };
+}
+
+/**
+ * The replication-slot exporter (workers/src/slot): Prometheus metrics of the WAL the stack's slot
+ * retains, whether it is active and its wal_status, as a login role with no other privilege.
+ */
+export function slotExporterService(image: pulumi.Input<string>, m: NonNullable<SyncWorkersArgs["slotMetrics"]>): ServiceSpec {
+  return {
+    host: "slot-exporter",
+    role: "slot-exporter",
+    image,
+    command: ["node", "dist/slot/main.js"],
+    user: WORKER_UID,
+    env: { COEXIST_SLOTS: m.slots.join(","), COEXIST_METRICS_PORT: String(m.port), NODE_ENV: "production" },
+    ...postgresEnv(m.postgres),
+    ports: [{ name: HEALTH, container: m.port, host: m.hostPort }],
+    healthcheck: { command: ["node", "-e", `fetch('http://127.0.0.1:${m.port}/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))`] },
+    probes: { liveness: { path: "/healthz", port: HEALTH }, readiness: { path: "/readyz", port: HEALTH } },
+    resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+  };
+}
+
+function postgresEnv(reader: PostgresReader): Pick<ServiceSpec, "secretEnv" | "secretRefEnv"> {
+  return reader.kind === "url"
+    ? { secretEnv: { POSTGRES_URL: reader.url } }
+    : { secretRefEnv: { POSTGRES_URL: { secret: reader.secret, key: reader.key } } };
 }
 
 /** Builds the worker image from workers/ on the local engine (the Docker target never pushes). */

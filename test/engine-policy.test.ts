@@ -51,7 +51,7 @@ describe("the policy pack through the real engine", { timeout: 300_000 }, () => 
     assert.match(byPolicy.get("no-plaintext-secrets")?.message ?? "", /Connector orders-source has a literal value in its config key "database\.password"/);
     assert.match(byPolicy.get("no-plaintext-secrets")?.resourceUrn ?? "", /coexist:Connector::connector-registration$/);
     assert.equal(violations.filter((v) => v.policyName === "publication-not-all-tables").length, 2, "the SQL script and the connector left to Debezium's default");
-    const summary = events.find((e) => e.summaryEvent)?.summaryEvent;
+    const summary = events.find((e) => e.summaryEvent)?.summaryEvent as { result?: string } | undefined;
     assert.equal(summary?.result, "failed");
   });
 

@@ -56,7 +56,7 @@ export interface Parsed {
   readonly options: Readonly<Record<string, string>>;
 }
 
-const FLAGS = ["--json", "--diff", "--yes", "--markdown", "--policy-pack", "--refresh", "--expect-no-changes", "--dry-run"];
+const FLAGS = ["--json", "--diff", "--yes", "--markdown", "--policy-pack", "--refresh", "--expect-no-changes", "--dry-run", "--if-exists"];
 const VALUED = ["--max-chars", "--pr", "--creator", "--ttl", "--timeout", "--table", "--now"];
 
 /** Splits argv into positionals, flags and valued options, refusing anything unknown. */

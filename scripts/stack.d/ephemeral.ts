@@ -47,6 +47,8 @@ Commands:
                      publication are dropped; topics, consumer groups, read-model database), check that
                      nothing is left (slot, publication, topic, connector, container, volume, network,
                      Kubernetes object), then remove the stack; exit 1 naming each leftover
+                     --if-exists: a stack that is not there is not an error (a PR closed before its
+                     stack was made)
   sweep              destroy every ephemeral stack of the backend past its TTL
                      --dry-run: only list them   --now ISO-DATE: judge expiry at that time
 `;
@@ -194,8 +196,12 @@ async function waitNamespaceGone(kubeconfig: string, namespace: string, timeoutM
  * leftovers: none means the stack and its file are removed; any keeps the stack, so a second
  * destroy finishes once they are dealt with.
  */
-export async function ephemeralDestroy(ctx: EphemeralContext, name: string): Promise<Leftover[]> {
+export async function ephemeralDestroy(ctx: EphemeralContext, name: string, opts: { ifExists?: boolean } = {}): Promise<Leftover[]> {
   refuseOrThrow(name);
+  if (opts.ifExists && !(await stackNames(ctx)).includes(name)) {
+    ctx.log(`${name}: no such stack in this backend; nothing to destroy`);
+    return [];
+  }
   const stack = await existing(ctx, name, "ephemeral destroy");
   const config = await configOf(stack, name);
   const f = footprintOf(config);
@@ -297,7 +303,7 @@ export async function runEphemeral(p: Parsed): Promise<number> {
       return r.ok ? 0 : 1;
     }
     case "destroy":
-      return (await ephemeralDestroy(ctx, p.stack)).length === 0 ? 0 : 1;
+      return (await ephemeralDestroy(ctx, p.stack, { ifExists: p.flags.has("--if-exists") })).length === 0 ? 0 : 1;
     case "sweep": {
       const now = p.options.now ? new Date(p.options.now) : undefined;
       if (now && Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO date, found "${p.options.now}"`);

@@ -123,3 +123,23 @@ describe("preview values", () => {
     assert.match(kongReview(""), /_format_version: "3\.0"/);
   });
 });
+
+describe("the CI review comment", () => {
+  it("puts the checks first, then each preview and the gateway diffs, behind one marker, under the limit", async () => {
+    const { combineReview, REVIEW_MARKER } = await import("./markdown-comment");
+    const staging = renderPreviewMarkdown(collectPreview("staging", stagingPreview()), { maxChars: 28_000 });
+    const text = combineReview({
+      checks: [{ name: "typecheck", result: "success" }, { name: "tests", result: "failure" }],
+      previews: [{ stack: "staging", markdown: staging }, { stack: "prod", missing: "no credentials for prod in this repository" }],
+      kong: [{ stack: "staging", text: "updating plugin rate-limiting (route analytics)\n-  minute: 50\n+  minute: 100" }, { stack: "prod", text: "x".repeat(80_000) }],
+      runUrl: "https://github.com/o/r/actions/runs/1",
+    });
+    assert.ok(text.startsWith(`${REVIEW_MARKER}\n## coexist review`));
+    assert.match(text, /\| typecheck \| ✅ success \|\n\| tests \| ❌ failure \|/);
+    assert.ok(text.indexOf("### Preview of `staging`") < text.indexOf("### Preview of `prod`"));
+    assert.match(text, /_No preview: no credentials for prod in this repository\._/);
+    assert.match(text, /\+  minute: 100/);
+    assert.match(text, /Gateway config diff: <code>prod<\/code> \(cut to fit\)/);
+    assert.ok(text.length <= GITHUB_COMMENT_LIMIT, `${text.length}`);
+  });
+});

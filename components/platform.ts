@@ -149,6 +149,8 @@ export class Platform extends pulumi.ComponentResource {
         image: args.connect.image,
       }, { parent: this, dependsOn: topics }).endpoint;
     const connectorName = `${args.topicPrefix}-postgres-source`;
+    // Where Pulumi reaches the database (not the workloads): loopback on Docker, the external host.
+    const probe = args.postgres.external ? { host: args.postgres.external.host, port: args.postgres.external.port } : server?.admin && { host: server.admin.host, port: server.admin.port };
     new DebeziumConnector(`${name}-connector`, {
       connect,
       config: {
@@ -164,6 +166,10 @@ export class Platform extends pulumi.ComponentResource {
           captures: args.captures,
         }),
       },
+      // A destroy deletes the connector before the slot and publication (it depends on them), and the
+      // delete returns only once the slot is inactive, so dropping the slot cannot race the task.
+      // Reading pg_replication_slots needs no privilege: the reconciler's read-only role probes it.
+      slotProbeUrl: probe && postgresUrl({ ...probe, user: RECONCILER_USER, password: reconcilerPassword, database: args.postgres.database, sslmode }),
     }, { parent: this, dependsOn: [...(cdc?.ready ?? []), ...topics] });
 
     // The read model.

@@ -177,8 +177,10 @@ export function parseKubernetes(p: Problems, value: unknown, stack: string, env:
   const namespace = p.string("kubernetes.namespace", k.namespace, `coexist-${stack}`.slice(0, 63), DNS_LABEL, "a DNS label (lower-case letters, digits and -)");
   if (namespace.startsWith("kube-") || namespace === "default") p.add(`${NS}:kubernetes.namespace: "${namespace}" is a system namespace; fix: use the stack's own, e.g. coexist-${stack}`);
   const awaitOperators = p.bool("kubernetes.awaitOperators", k.awaitOperators, true);
-  if (!awaitOperators && env !== "local") {
-    p.add(`${NS}:kubernetes.awaitOperators: only the local test cluster (where operator images cannot run) may skip waiting for Kafka, Connect and the connector, found false on ${env}; fix: remove the key`);
+  // Off only on a cluster where the operators cannot run (the test suite's API server with kwok
+  // nodes); prod never deploys without knowing Kafka, Connect and the connector are Ready.
+  if (!awaitOperators && env === "prod") {
+    p.add(`${NS}:kubernetes.awaitOperators: prod waits for Kafka, Connect, the connector and the databases to be Ready, found false; fix: remove the key`);
   }
   return {
     namespace,

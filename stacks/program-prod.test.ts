@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { renderKongConfig } from "../components/kong/render";
 import { credentialLeaks } from "../components/testing/inspect";
 import { customResources, get, oneCustom } from "../components/testing/kubernetes";
-import { installMocks, MockRun } from "../components/testing/mocks";
+import { installMocks, MockRun, settle } from "../components/testing/mocks";
 import { generateKongCredentials } from "./kong-credentials";
 
 /**
@@ -27,6 +27,7 @@ before(async () => {
   run = installMocks("prod", { ...config, ...SECRETS, "coexist:kongCredentials": KONG }, [...Object.keys(SECRETS), "coexist:kongCredentials"]);
   const program = await import("./program");
   outputs = { ...(await run.runProgram(() => program.main())) };
+  await settle();
 });
 
 describe("prod program (Kubernetes, Atlas)", () => {

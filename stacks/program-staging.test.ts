@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { renderKongConfig } from "../components/kong/render";
 import { credentialLeaks } from "../components/testing/inspect";
 import { customResources, get, oneCustom, podTemplates } from "../components/testing/kubernetes";
-import { installMocks, MockRun } from "../components/testing/mocks";
+import { installMocks, MockRun, settle } from "../components/testing/mocks";
 import { versions } from "../components/versions";
 import { generateKongCredentials } from "./kong-credentials";
 
@@ -28,6 +28,7 @@ before(async () => {
   run = installMocks("staging", { ...config, ...SECRETS, "coexist:kongCredentials": KONG }, [...Object.keys(SECRETS), "coexist:kongCredentials"]);
   const program = await import("./program");
   await run.runProgram(() => program.main());
+  await settle();
 });
 
 describe("staging program (Kubernetes)", () => {

@@ -159,7 +159,11 @@ describe("dev program", () => {
       ],
       "coexist:debeziumPassword": [{ type: "postgresql:index/role:Role", name: /-cdc-role$/, input: "password" }, { type: C, name: /-connect-worker$/, input: "uploads" }],
       "coexist:mongodbPassword": [{ type: C, name: /-mongodb-server$/, input: "uploads" }, { type: C, name: /-mongodb-init$/, input: "envs" }],
-      reconciler: [{ type: "postgresql:index/role:Role", name: /-cdc-reader-coexist_reconciler$/, input: "password" }, { type: C, name: /-reconciler$/, input: "envs" }],
+      reconciler: [
+        { type: "postgresql:index/role:Role", name: /-cdc-reader-coexist_reconciler$/, input: "password" },
+        { type: C, name: /-reconciler$/, input: "envs" },
+        { type: "pulumi-nodejs:dynamic/coexist:Connector", name: /-connector-registration$/, input: "slotProbeUrl" },
+      ],
       mongoApp: [{ type: C, name: /-mongodb-init$/, input: "uploads" }, { type: C, name: /-sync-0$/, input: "envs" }, { type: C, name: /-reconciler$/, input: "envs" }],
       keyFile: [{ type: C, name: /-mongodb-server$/, input: "uploads" }],
       ...Object.fromEntries(Object.keys(KONG).map((k) => [k, [{ type: C, name: /-kong-gateway$/, input: "uploads" }]])),

@@ -29,7 +29,8 @@ export interface ConnectorConfigInput {
 
 export const POSTGRES_CONNECTOR_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
 const JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter";
-const CONFIG_PROVIDER_REF = /^\$\{(file|env|directory):[^}]+\}$/;
+/** A reference to a Connect config provider (file, env, directory, Strimzi's secrets...), never a value. */
+const CONFIG_PROVIDER_REF = /^\$\{[a-zA-Z][a-zA-Z0-9_-]*:[^}]+\}$/;
 
 /** Connector settings whose change means a different replication stream: replace, never update in place. */
 export const REPLACE_ON_CHANGE = ["slot.name", "publication.name", "database.dbname", "database.hostname", "database.port", "topic.prefix"] as const;

@@ -76,3 +76,45 @@ export function assessStatus(status: ConnectorStatus): { done: boolean; failedTa
   const running = status.connector.state === "RUNNING" && status.tasks.length > 0 && status.tasks.every((t) => t.state === "RUNNING");
   return { done: running, failedTasks };
 }
+
+/** KIP-875: a stopped connector has no tasks, and only then may its offsets be reset. */
+export function isStopped(status: ConnectorStatus): boolean {
+  return status.connector.state === "STOPPED" && status.tasks.length === 0;
+}
+
+/**
+ * A 404 from Connect that means "no such connector", as opposed to an endpoint this Connect does
+ * not have (a worker older than Kafka 3.6 answers `PUT .../stop` with "HTTP 404 Not Found").
+ */
+export function isUnknownConnector(httpStatus: number, body: string): boolean {
+  return httpStatus === 404 && /(Unknown connector|Connector .* not found)/.test(body);
+}
+
+/** One row of `pg_replication_slots` for the connector's slot, or undefined when the slot does not exist. */
+export interface SlotState {
+  readonly active: boolean;
+  readonly activePid: number | null;
+}
+
+/** A dropped or inactive slot is released: the stack may drop it, a new connector may stream from it. */
+export function isSlotReleased(slot: SlotState | undefined): boolean {
+  return slot === undefined || !slot.active;
+}
+
+/** The error when a slot is still held after the bound: which slot, which backend, and how to proceed. */
+export function slotHeldMessage(connector: string, slotName: string, slot: SlotState | undefined, waitedMs: number, lastError?: string): string {
+  if (slot === undefined || lastError !== undefined) {
+    return (
+      `connector ${connector} was deleted, but whether replication slot "${slotName}" is released could not be checked ` +
+      `within ${waitedMs / 1000}s: ${lastError ?? "no answer"}; fix: make PostgreSQL reachable from where Pulumi runs and retry, ` +
+      `or raise slotReleaseTimeoutMs`
+    );
+  }
+  const pid = slot.activePid ?? "unknown";
+  return (
+    `connector ${connector} was deleted, but replication slot "${slotName}" is still active (held by backend pid ${pid}) ` +
+    `after ${waitedMs / 1000}s, so it cannot be dropped yet; fix: check what holds it ` +
+    `(SELECT * FROM pg_stat_replication WHERE pid = ${pid}); if it is the deleted connector's task, ` +
+    `SELECT pg_terminate_backend(${pid}) and retry, or raise slotReleaseTimeoutMs`
+  );
+}

@@ -12,6 +12,15 @@ export interface DebeziumConnectorArgs {
   readonly config: Record<string, string>;
   /** @default 180000 */
   readonly readyTimeoutMs?: number;
+  /**
+   * A PostgreSQL URL, as a secret, reachable from where Pulumi runs. With it, a delete (destroy or
+   * replacement) returns only once the connector's replication slot is inactive, so the slot can
+   * be dropped or reused right after. Any login role will do: reading `pg_replication_slots` needs
+   * no privilege. @default none: delete does not wait for the slot
+   */
+  readonly slotProbeUrl?: pulumi.Input<string>;
+  /** Bound on a delete: stopping, resetting offsets and the slot's release. @default 60000 */
+  readonly slotReleaseTimeoutMs?: number;
 }
 
 /**
@@ -24,8 +33,9 @@ export class DebeziumConnector extends pulumi.ComponentResource {
 
   constructor(name: string, args: DebeziumConnectorArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("coexist:connect:DebeziumConnector", name, {}, opts);
+    validateConnectorArgs(name, args);
     const connectorName = args.config["name"] ?? name;
-    const dependsOn = pulumi.output(opts.dependsOn ?? []).apply((d) => [...args.connect.ready, ...(Array.isArray(d) ? d : [d])]);
+    const dependsOn = withDependencies(args.connect.ready, opts.dependsOn);
     if (args.connect.kind === "strimzi") {
       const cr = createKafkaConnector(`${name}-resource`, { target: args.connect.target, connectCluster: args.connect.cluster, connectorName, config: args.config }, {
         parent: this,
@@ -45,8 +55,15 @@ export class DebeziumConnector extends pulumi.ComponentResource {
     );
     const resource = new ConnectorRegistration(
       `${name}-registration`,
-      { connectUrl: args.connect.url, name: connectorName, config, readyTimeoutMs: args.readyTimeoutMs },
-      { parent: this, dependsOn },
+      {
+        connectUrl: args.connect.url,
+        name: connectorName,
+        config,
+        readyTimeoutMs: args.readyTimeoutMs,
+        slotProbeUrl: args.slotProbeUrl === undefined ? undefined : pulumi.secret(args.slotProbeUrl),
+        slotReleaseTimeoutMs: args.slotReleaseTimeoutMs,
+      },
+      { parent: this, dependsOn, additionalSecretOutputs: ["slotProbeUrl"] },
     );
     this.connectorName = resource.id.apply(() => connectorName);
     this.registerOutputs({ connectorName: this.connectorName });
@@ -58,6 +75,8 @@ interface ConnectorRegistrationInputs {
   readonly name: pulumi.Input<string>;
   readonly config: pulumi.Input<Record<string, pulumi.Input<string>>>;
   readonly readyTimeoutMs?: pulumi.Input<number>;
+  readonly slotProbeUrl?: pulumi.Input<string>;
+  readonly slotReleaseTimeoutMs?: pulumi.Input<number>;
 }
 
 /** The dynamic resource itself: type `pulumi-nodejs:dynamic/coexist:Connector`. */
@@ -65,4 +84,21 @@ class ConnectorRegistration extends pulumi.dynamic.Resource {
   constructor(name: string, props: ConnectorRegistrationInputs, opts: pulumi.CustomResourceOptions) {
     super(connectorProvider, name, props, opts, "coexist", "Connector");
   }
+}
+
+function validateConnectorArgs(name: string, args: DebeziumConnectorArgs): void {
+  for (const key of ["readyTimeoutMs", "slotReleaseTimeoutMs"] as const) {
+    const v = args[key];
+    if (v !== undefined && (!Number.isInteger(v) || v < 1_000)) {
+      throw new Error(`DebeziumConnector ${name}: ${key} must be an integer number of milliseconds of at least 1000, got ${JSON.stringify(v)}; fix: e.g. 60000`);
+    }
+  }
+}
+
+/** `extra` plus the component's own dependsOn, kept a plain list when it is one (as the engine reads it best). */
+function withDependencies(extra: pulumi.Resource[], dependsOn: pulumi.ComponentResourceOptions["dependsOn"]): pulumi.CustomResourceOptions["dependsOn"] {
+  if (dependsOn === undefined) return extra;
+  if (Array.isArray(dependsOn)) return [...extra, ...dependsOn];
+  if (pulumi.Resource.isInstance(dependsOn)) return [...extra, dependsOn];
+  return pulumi.output(dependsOn as pulumi.Input<pulumi.Input<pulumi.Resource>[]>).apply((d) => [...extra, ...d]);
 }

@@ -45,7 +45,11 @@ export function installMocks(stack: string, config: Record<string, unknown>, sec
           deleteBeforeReplace: seen?.deleteBeforeReplace, replaceOnChanges: seen?.replaceOnChanges,
         });
         // A generated secret's value is made by its provider at create time; give the mock one.
-        const state = args.inputs.encoding !== undefined && args.inputs.bytes !== undefined ? { ...args.inputs, value: `generated-${args.name}` } : args.inputs;
+        let state = args.inputs.encoding !== undefined && args.inputs.bytes !== undefined ? { ...args.inputs, value: `generated-${args.name}` } : args.inputs;
+        // Outputs a provider computes that the program reads.
+        if (args.type === "mongodbatlas:index/advancedCluster:AdvancedCluster") {
+          state = { ...state, connectionStrings: { standardSrv: `mongodb+srv://${String(args.inputs.name)}.abcde.mongodb.net` } };
+        }
         return { id: `${args.name}-id`, state };
       },
       call(args: pulumi.runtime.MockCallArgs) {

@@ -12,6 +12,7 @@ import { Client } from "pg";
 import { quoteIdent } from "../../components/capture";
 import { cdcSourceSql, dropCdcSourceSql, literal, readerGrantsSql } from "../../components/postgres/cdc-sql";
 import { topicPlan } from "../../components/kafka/topics";
+import { demoSchemaSql } from "../../components/postgres/server";
 import { HEARTBEAT_TABLE, RECONCILER_USER } from "../../components/platform";
 import type { PlatformConfig } from "../../components/platform-config";
 import { ROOT } from "./engine";
@@ -50,14 +51,19 @@ export function readDataplaneEnv(dir = process.env.COEXIST_DATAPLANE_DIR ?? path
 /** The worker image the local stack's Deployment names; kwok runs no container, so it is never pulled. */
 export const LOCAL_WORKER_IMAGE = "coexist-worker:local";
 
-/** The `coexist:*` config of a local stack on this data plane (plain values; secrets separately). */
-export function localStackConfig(env: DataplaneEnv, stack = "local"): Record<string, unknown> {
-  const suffix = stack.replace(/[^a-z0-9]/g, "_");
+/**
+ * The `coexist:*` config of a local stack on this data plane (plain values; secrets separately).
+ * `id` names its namespace, topics, slot, publication and read-model database, so several local
+ * stacks (a developer's and the test suite's) can share one data plane.
+ */
+export function localStackConfig(env: DataplaneEnv, id = "local"): Record<string, unknown> {
+  if (!/^[a-z0-9-]{1,40}$/.test(id)) throw new Error(`local stack id "${id}": use lower-case letters, digits and -`);
+  const suffix = id.replace(/[^a-z0-9]/g, "_");
   return {
     "coexist:target": "kubernetes",
     "coexist:environment": "local",
     "coexist:topicPrefix": `coexist_${suffix}`,
-    "coexist:kubernetes": { namespace: `coexist-${stack}`, operators: "skip", crds: "skip", awaitOperators: false },
+    "coexist:kubernetes": { namespace: `coexist-${id}`, operators: "skip", crds: "skip", awaitOperators: false },
     "coexist:capture": [
       { table: "public.orders", collection: "orders", key: "order_id", transform: "order" },
       { table: "public.customers", collection: "customers", key: "customer_id", transform: "customer" },
@@ -88,6 +94,8 @@ export async function prepareExistingSources(env: DataplaneEnv, c: PlatformConfi
   const client = new Client({ connectionString: env.POSTGRES_URL, statement_timeout: 60_000 });
   await client.connect();
   try {
+    // The data plane plays the application too: its tables come from the demo schema (idempotent).
+    await client.query(demoSchemaSql());
     const role = quoteIdent(RECONCILER_USER);
     await client.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${literal(RECONCILER_USER)}) THEN CREATE ROLE ${role} LOGIN; END IF; END $$;`);
     await client.query(`ALTER ROLE ${role} LOGIN NOREPLICATION NOSUPERUSER PASSWORD ${literal(reconcilerPassword)}`);

@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { Client } from "pg";
+import { renderKongConfig } from "../components/kong/render";
+import { parseConfig } from "../stacks/config";
+import { generateKongCredentials } from "../stacks/kong-credentials";
+import { localStackConfig, prepareExistingSources, readDataplaneEnv, removeExistingSources } from "../scripts/stack.d/local";
+import { eventually, freePort, newMongo } from "./support/dataplane";
+import { testWorkspace, TestWorkspace } from "./support/engine";
+import { namespaceExists, objectsIn } from "./support/kube";
+import { STORE_ENV } from "./support/pipeline";
+import { WorkerProcess } from "./support/worker-process";
+
+/**
+ * The `local` stack through the real engine onto the data plane's real API server: the
+ * Kubernetes target with the data plane's PostgreSQL, Kafka, Connect and store as external
+ * services. up, a canary row from PostgreSQL to the store through the connector and the worker
+ * the stack rendered, a second preview with no change, field-level diffs in a real preview,
+ * and a destroy that leaves nothing in (and removes) the stack's namespace.
+ */
+describe("the local stack on the real engine and API server", () => {
+  const env = readDataplaneEnv();
+  const id = `it-${randomBytes(3).toString("hex")}`;
+  const base = localStackConfig(env, id);
+  const namespace = `coexist-${id}`;
+  const reconcilerPassword = randomBytes(18).toString("base64url");
+  const secrets = { "coexist:reconcilerPassword": reconcilerPassword, "coexist:mongodbUrl": env.MONGODB_URL, "coexist:kongCredentials": JSON.stringify(generateKongCredentials(renderKongConfig("local").secretVariables)) };
+  const config = parseConfig(Object.fromEntries([...Object.entries(base), ...Object.entries(secrets)].map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])), "local", Object.keys(secrets));
+  const timings: Record<string, number> = {};
+  let ws: TestWorkspace;
+  let stack: Stack;
+  let worker: WorkerProcess | undefined;
+
+  const timed = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
+    const t = Date.now();
+    try {
+      return await f();
+    } finally {
+      timings[what] = Date.now() - t;
+    }
+  };
+  const setConfig = async (overrides: Record<string, unknown> = {}) => {
+    const plain = { ...base, ...overrides };
+    await stack.setAllConfig({
+      ...Object.fromEntries(Object.entries(plain).map(([k, v]) => [k, { value: typeof v === "string" ? v : JSON.stringify(v) }])),
+      ...Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, { value: v, secret: true }])),
+    });
+  };
+  /** The update steps a preview plans, with the property paths each changes. */
+  const plannedUpdates = async (): Promise<Map<string, string[]>> => {
+    const events: EngineEvent[] = [];
+    await stack.preview({ onEvent: (e) => events.push(e) });
+    const out = new Map<string, string[]>();
+    for (const e of events) {
+      const m = e.resourcePreEvent?.metadata;
+      if (m && m.op !== "same" && m.op !== "read") out.set(`${m.op} ${m.type} ${m.urn.split("::").pop()}`, m.diffs ?? []);
+    }
+    return out;
+  };
+
+  before(async () => {
+    ws = await testWorkspace({ KUBECONFIG: env.KUBECONFIG }, { kubernetes: true });
+    const { main } = await import("../stacks/program");
+    stack = await ws.stack("local", async () => main());
+    await setConfig();
+    await prepareExistingSources(env, config, reconcilerPassword);
+  });
+
+  after(async () => {
+    await worker?.stop("SIGTERM").catch(() => undefined);
+    await stack?.destroy().catch(() => undefined);
+    await removeExistingSources(env, config).catch(() => undefined);
+    const mongo = await newMongo({ MONGODB_URL: env.MONGODB_URL } as never).catch(() => undefined);
+    await mongo?.db(config.mongodb.database).dropDatabase().catch(() => undefined);
+    await mongo?.close();
+    ws?.dispose();
+    process.stderr.write(`[engine-local] timings (ms): ${JSON.stringify(timings)}\n`);
+  });
+
+  it("deploys: up succeeds, with the workloads in their namespace and the connector RUNNING on the data plane's Connect", async () => {
+    const up = await timed("up", () => stack.up());
+    assert.equal(up.summary.result, "succeeded");
+    const objects = await objectsIn(env, namespace);
+    for (const expected of ["deployment.apps/sync", "deployment.apps/kong", "cronjob.batch/reconciler", "service/kong", "networkpolicy.networking.k8s.io/default-deny-ingress"]) {
+      assert.ok(objects.includes(expected), `${expected} in ${objects.join(", ")}`);
+    }
+    const status = (await (await fetch(`${env.CONNECT_URL}/connectors/${config.topicPrefix}-postgres-source/status`)).json()) as { connector: { state: string } };
+    assert.equal(status.connector.state, "RUNNING");
+  });
+
+  it("carries a canary row from PostgreSQL to the read model, through the worker running the config the stack rendered", async () => {
+    const rendered = (await stack.outputs()).workerConfig?.value as { metrics: { port: number } };
+    assert.ok(rendered, "the stack exports the worker's config");
+    const port = await freePort();
+    worker = WorkerProcess.spawn("workers/src/sync/main.ts", [], {
+      COEXIST_CONFIG: JSON.stringify({ ...rendered, metrics: { ...rendered.metrics, port } }),
+      MONGODB_URL: env.MONGODB_URL,
+      COEXIST_METRICS_HOST: "127.0.0.1",
+      ...STORE_ENV,
+    }, path.join(os.tmpdir(), `coexist-${id}-worker.log`));
+    const canary = 900_000_000 + Math.floor(Math.random() * 1_000_000);
+    const pg = new Client({ connectionString: env.POSTGRES_URL });
+    await pg.connect();
+    try {
+      await pg.query("INSERT INTO public.orders (order_id, customer_id, status, total, items) VALUES ($1, 1, 'canary', 12.5, '[]')", [canary]);
+    } finally {
+      await pg.end();
+    }
+    const mongo = await newMongo({ MONGODB_URL: env.MONGODB_URL } as never);
+    try {
+      const doc = await timed("canary", () => eventually(`order ${canary} in ${config.mongodb.database}.orders`, async () => {
+        if (worker!.exitCode !== null) throw new Error(`worker exited: ${worker!.tail()}`);
+        return (await mongo.db(config.mongodb.database).collection("orders").findOne({ _id: canary as never })) ?? undefined;
+      }, 120_000));
+      assert.equal(doc.status, "canary");
+    } finally {
+      await mongo.close();
+    }
+  });
+
+  it("shows no change on a second preview (no phantom diff)", async () => {
+    const planned = await timed("preview", () => plannedUpdates());
+    assert.deepEqual([...planned.keys()], []);
+  });
+
+  it("shows a field-level diff in a real preview when a capture or a connector setting changes", async () => {
+    const captures = (base["coexist:capture"] as { table: string }[]).filter((c) => c.table !== "public.products");
+    await setConfig({ "coexist:capture": captures, "coexist:postgres": { ...(base["coexist:postgres"] as object), heartbeatIntervalMs: 5000 } });
+    try {
+      const planned = await plannedUpdates();
+      const connector = [...planned.entries()].find(([k]) => k.includes("coexist:Connector"));
+      assert.ok(connector, `the connector changes: ${[...planned.keys()].join("; ")}`);
+      assert.ok(connector[1].some((p) => p.includes("table.include.list")), `diffs: ${connector[1].join(", ")}`);
+      assert.ok(connector[1].some((p) => p.includes("heartbeat.interval.ms")), `diffs: ${connector[1].join(", ")}`);
+      const sync = [...planned.entries()].find(([k]) => k.includes("apps/v1:Deployment") && k.endsWith("workers-sync"));
+      assert.ok(sync?.[1].some((p) => p.startsWith("spec.template")), `the worker's Deployment rolls with its new config: ${JSON.stringify(sync)}`);
+    } finally {
+      await setConfig();
+    }
+  });
+
+  it("destroys everything: no object left in the namespace, and the namespace removed", async () => {
+    await worker?.stop("SIGTERM");
+    worker = undefined;
+    const destroy = await timed("destroy", () => stack.destroy());
+    assert.equal(destroy.summary.result, "succeeded");
+    assert.equal(await namespaceExists(env, namespace), false, `namespace ${namespace} still exists: ${(await objectsIn(env, namespace)).join(", ")}`);
+    const res = await fetch(`${env.CONNECT_URL}/connectors/${config.topicPrefix}-postgres-source`);
+    assert.equal(res.status, 404, "the connector is gone from Connect");
+  });
+});

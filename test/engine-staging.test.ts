@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import * as k8s from "@pulumi/kubernetes";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { parse } from "yaml";
+import { renderKongConfig } from "../components/kong/render";
+import { generateKongCredentials } from "../stacks/kong-credentials";
+import { readDataplaneEnv } from "../scripts/stack.d/local";
+import { testWorkspace, TestWorkspace } from "./support/engine";
+import { namespaceExists, objectsIn } from "./support/kube";
+
+/**
+ * The staging program, every service provisioned through its operator, deployed through the real
+ * engine onto the data plane's real API server, with the operators' CRDs generated from their
+ * registries (scripts/crds) and applied by the stack: every object is accepted by the API server
+ * and by the real CRD schemas.
+ *
+ * What this test cannot show: the operators' images cannot run here (no container runtime, no
+ * registry), so their Helm charts are not installed (coexist:kubernetes.operators skip) and the
+ * readiness of what an operator would bring up (Kafka, Connect, the connector, the database
+ * clusters) is not awaited (awaitOperators false). The stack's own workloads run on kwok nodes.
+ * Protection is off so the test can destroy what it made; the mock test holds staging's protection.
+ */
+describe("the staging program on the real engine and API server", () => {
+  const env = readDataplaneEnv();
+  const id = randomBytes(3).toString("hex");
+  const namespace = `coexist-st-${id}`;
+  const file = (parse(fs.readFileSync(path.join(__dirname, "..", "stacks", "Pulumi.staging.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+  const plain: Record<string, unknown> = {
+    ...file,
+    "coexist:protect": false,
+    "coexist:kubernetes": { ...(file["coexist:kubernetes"] as object), namespace, operators: "skip", crds: "apply", awaitOperators: false },
+  };
+  const secrets = {
+    "coexist:debeziumPassword": randomBytes(18).toString("base64url"),
+    "coexist:mongodbPassword": randomBytes(18).toString("base64url"),
+    "coexist:kongCredentials": JSON.stringify(generateKongCredentials(renderKongConfig("staging").secretVariables)),
+  };
+  const timings: Record<string, number> = {};
+  let ws: TestWorkspace;
+  let stack: Stack;
+
+  before(async () => {
+    ws = await testWorkspace({ KUBECONFIG: env.KUBECONFIG }, { kubernetes: true });
+    const { main } = await import("../stacks/program");
+    stack = await ws.stack("staging", async () => main());
+    await stack.setAllConfig({
+      ...Object.fromEntries(Object.entries(plain).map(([k, v]) => [k, { value: typeof v === "string" ? v : JSON.stringify(v) }])),
+      ...Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, { value: v, secret: true }])),
+    });
+  });
+
+  after(async () => {
+    await stack?.destroy().catch(() => undefined);
+    ws?.dispose();
+    process.stderr.write(`[engine-staging] timings (ms): ${JSON.stringify(timings)}\n`);
+  });
+
+  it("deploys staging: every object accepted by the API server and the operators' CRD schemas", async () => {
+    const t = Date.now();
+    const up = await stack.up();
+    timings.up = Date.now() - t;
+    assert.equal(up.summary.result, "succeeded");
+    const objects = await objectsIn(env, namespace);
+    for (const expected of [
+      "kafka.kafka.strimzi.io/kafka", "kafkanodepool.kafka.strimzi.io/dual-role", "kafkaconnect.kafka.strimzi.io/connect",
+      "kafkaconnector.kafka.strimzi.io/coexist-postgres-source", "kafkatopic.kafka.strimzi.io/coexist.public.orders",
+      "cluster.postgresql.cnpg.io/postgres", "publication.postgresql.cnpg.io/coexist-staging", "mongodbcommunity.mongodbcommunity.mongodb.com/mongodb",
+      "deployment.apps/sync", "deployment.apps/kong", "cronjob.batch/reconciler", "job.batch/cdc-setup", "job.batch/mongodb-init",
+      "poddisruptionbudget.policy/sync", "networkpolicy.networking.k8s.io/allow-postgres",
+    ]) {
+      assert.ok(objects.includes(expected), `${expected} missing from ${namespace}: ${objects.join(", ")}`);
+    }
+  });
+
+  it("shows no change on a second preview", async () => {
+    const t = Date.now();
+    const preview = await stack.preview();
+    timings.preview = Date.now() - t;
+    assert.deepEqual(Object.keys(preview.changeSummary).filter((k) => k !== "same"), [], JSON.stringify(preview.changeSummary));
+  });
+
+  it("has a KafkaConnector with a misspelled field rejected by the real API server, its message surfaced", async () => {
+    const bad = await ws.stack("invalid", async () => {
+      const provider = new k8s.Provider("p", { enableServerSideApply: true });
+      new k8s.apiextensions.CustomResource("bad-connector", {
+        apiVersion: "kafka.strimzi.io/v1",
+        kind: "KafkaConnector",
+        metadata: { name: "misspelled", namespace, labels: { "strimzi.io/cluster": "connect" } },
+        spec: { clas: "io.debezium.connector.postgresql.PostgresConnector", tasksMax: 1 },
+      }, { provider });
+      return {};
+    });
+    await bad.setConfig("coexist:target", { value: "kubernetes" });
+    const failure = await bad.up().then(() => undefined, (e: Error) => e.message);
+    assert.ok(failure, "up of an invalid object must fail");
+    assert.match(failure, /unknown field "spec\.clas"|spec\.clas|field not declared in schema/);
+    await bad.destroy().catch(() => undefined);
+  });
+
+  it("destroys everything: no object left in the namespace, and the namespace removed", async () => {
+    const t = Date.now();
+    const destroy = await stack.destroy();
+    timings.destroy = Date.now() - t;
+    assert.equal(destroy.summary.result, "succeeded");
+    assert.equal(await namespaceExists(env, namespace), false, `namespace ${namespace} still holds ${(await objectsIn(env, namespace)).join(", ")}`);
+  });
+});

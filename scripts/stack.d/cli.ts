@@ -57,7 +57,7 @@ export interface Parsed {
 }
 
 const FLAGS = ["--json", "--diff", "--yes", "--markdown", "--policy-pack", "--refresh", "--expect-no-changes", "--dry-run", "--if-exists"];
-const VALUED = ["--max-chars", "--pr", "--creator", "--ttl", "--timeout", "--table", "--now"];
+const VALUED = ["--max-chars", "--pr", "--creator", "--ttl", "--timeout", "--table", "--now", "--id"];
 
 /** Splits argv into positionals, flags and valued options, refusing anything unknown. */
 export function splitArgs(argv: readonly string[]): { positional: string[]; flags: Set<string>; options: Record<string, string> } {
@@ -115,9 +115,11 @@ export function refuse(p: Parsed): string | undefined {
 
 /**
  * stacks/Pulumi.<stack>.yaml, rendered for pr-<n> (from the template) and local (from the data
- * plane), in `workDir` (the repository, or a test's isolated workspace).
+ * plane), in `workDir` (the repository, or a test's isolated workspace). A local stack's `id` names
+ * its namespace, slot, topics and database; a re-render keeps the id the file has (its namespace is
+ * coexist-<id>) unless one is given.
  */
-export async function ensureStackFile(stack: string, workDir = ROOT): Promise<void> {
+export async function ensureStackFile(stack: string, workDir = ROOT, id?: string): Promise<void> {
   const file = path.join(workDir, "stacks", `Pulumi.${stack}.yaml`);
   if (stack.startsWith("pr-") && !fs.existsSync(file)) {
     fs.writeFileSync(file, renderPrStack(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.pr.template.yaml"), "utf8"), Number(stack.slice(3))));
@@ -125,10 +127,15 @@ export async function ensureStackFile(stack: string, workDir = ROOT): Promise<vo
   }
   if (stack === "local") {
     // Re-rendered each time: the data plane picks its ports when it starts.
-    const existing = fs.existsSync(file) ? (parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {} : {};
+    const doc = fs.existsSync(file) ? (parse(fs.readFileSync(file, "utf8")) as Record<string, unknown> | null) ?? {} : {};
+    const existing = (doc.config as Record<string, unknown> | undefined) ?? {};
     const secrets = Object.fromEntries(Object.entries(existing).filter(([, v]) => typeof v === "object" && v !== null && "secure" in (v as object)));
+    const namespace = (existing["coexist:kubernetes"] as { namespace?: string } | undefined)?.namespace;
+    const keptId = namespace?.startsWith("coexist-") ? namespace.slice("coexist-".length) : undefined;
     const { localStackConfig, readDataplaneEnv } = await local();
-    fs.writeFileSync(file, `# Rendered by scripts/stack from the local data plane (.dataplane/env); not committed.\n${stringify({ config: { ...localStackConfig(readDataplaneEnv()), ...secrets } })}`);
+    // The secrets provider's settings (encryptionsalt...) stay: without them the secure values kept above cannot be decrypted.
+    const { config: _config, ...settings } = doc;
+    fs.writeFileSync(file, `# Rendered by scripts/stack from the local data plane (.dataplane/env); not committed.\n${stringify({ ...settings, config: { ...localStackConfig(readDataplaneEnv(), id ?? keptId ?? "local"), ...secrets } })}`);
   }
 }
 

@@ -38,6 +38,8 @@ Commands:
   create <stack>     create the stack and tag it: PR number, creator, created-at, TTL
                      --pr N (default: n of pr-<n>)  --creator WHO (default: $GITHUB_ACTOR, git, user)
                      --ttl 24h (s, m, h or d; at most 30d)
+                     --id ID (local only): names its namespace, slot, topics and database, so that
+                     several local stacks share one data plane (default: local)
   up <stack>         deploy it (local: the CDC source and topics are prepared on the data plane first)
                      --policy-pack: run the mandatory policy pack
   test <stack>       smoke test: a canary row written to PostgreSQL must reach MongoDB, and its delete
@@ -96,12 +98,13 @@ function gitEmail(): string | undefined {
   }
 }
 
-export async function ephemeralCreate(ctx: EphemeralContext, name: string, opts: { pr?: string; creator?: string; ttl?: string } = {}): Promise<void> {
+export async function ephemeralCreate(ctx: EphemeralContext, name: string, opts: { pr?: string; creator?: string; ttl?: string; id?: string } = {}): Promise<void> {
   refuseOrThrow(name);
+  if (opts.id !== undefined && name !== "local") throw new Error(`--id names a local stack's objects; ${name} takes its names from its number`);
   const ttlMs = parseTtl(opts.ttl ?? DEFAULT_TTL);
   const pr = opts.pr ?? (name.startsWith("pr-") ? name.slice(3) : undefined);
   if (pr !== undefined && !/^[1-9][0-9]*$/.test(pr)) throw new Error(`--pr must be a pull-request number, found "${pr}"`);
-  await ensureStackFile(name, ctx.workDir);
+  await ensureStackFile(name, ctx.workDir, opts.id);
   const stack = await ctx.engine.stack(name, program);
   await ensureSecrets(stack, name, ctx.stateDir);
   const before = metaOf(name, await stack.listTags());
@@ -291,7 +294,7 @@ export async function runEphemeral(p: Parsed): Promise<number> {
   const ctx: EphemeralContext = { engine, workDir: ROOT, stateDir: path.join(ROOT, ".pulumi-state"), log: stackLog, out: print, now: () => new Date() };
   switch (sub) {
     case "create":
-      await ephemeralCreate(ctx, p.stack, { pr: p.options.pr, creator: p.options.creator, ttl: p.options.ttl });
+      await ephemeralCreate(ctx, p.stack, { pr: p.options.pr, creator: p.options.creator, ttl: p.options.ttl, id: p.options.id });
       return 0;
     case "up":
       await ephemeralUp(ctx, p.stack, { policyPack: p.flags.has("--policy-pack") });

@@ -35,7 +35,8 @@ export function connectorDiffs(changes: readonly ResourceChange[]): ConnectorDif
     const before = configOf(c, c.before);
     const after = configOf(c, c.after);
     if (!before && !after) return [];
-    const diff = diffConnectorConfig(before ?? {}, after ?? {}, REPLACE_ON_CHANGE);
+    // A key that would replace a running connector replaces nothing when the connector is new or going.
+    const diff = diffConnectorConfig(before ?? {}, after ?? {}, c.op === "create" || c.op === "delete" ? [] : REPLACE_ON_CHANGE);
     return diff.length > 0 ? [{ label: c.label, op: c.op, changes: diff }] : [];
   });
 }

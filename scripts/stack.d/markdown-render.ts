@@ -93,7 +93,7 @@ function errorsSection(r: PreviewReport): string | undefined {
 
 function connectorBlock(d: ConnectorDiff): string {
   const rows = d.changes.map((c) => `| ${cell(c.key)} | ${c.kind}${c.replace ? " **(replaces the connector)**" : ""} | ${cell(c.from ?? "")} | ${cell(c.to ?? "")} |`);
-  const note = d.changes.some((c) => c.replace)
+  const note = d.op === "replace" && d.changes.some((c) => c.replace)
     ? ["", "**The connector is replaced:** it is deleted first (two connectors on one slot lose changes), and the new one starts from its own offsets."]
     : [];
   return [`<details${d.changes.length <= 15 ? " open" : ""}><summary><b>${d.op}</b> <code>${html(d.label)}</code>: ${plural(d.changes.length, "key")}</summary>`, "", "| key | change | before | after |", "|---|---|---|---|", ...rows, ...note, "", "</details>"].join("\n");

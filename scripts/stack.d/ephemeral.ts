@@ -24,7 +24,7 @@ import type { Engine } from "./engine";
 import { footprintOf, formatLeftovers, Leftover, leftovers } from "./ephemeral-footprint";
 import { deleteGroups, dropMongoDatabase, observe, Services, waitConnectorGone, waitSlotInactive } from "./ephemeral-inspect";
 import { kubeClient, namespacePhase } from "./ephemeral-kube";
-import { DEFAULT_TTL, defaultCreator, ephemeralRefusal, expiresAt, flavourOf, isExpired, metaOf, parseDuration, parseTtl, tagsOf } from "./ephemeral-meta";
+import { DEFAULT_TTL, TAGS, defaultCreator, ephemeralRefusal, expiresAt, flavourOf, isExpired, metaOf, parseDuration, parseTtl, tagsOf } from "./ephemeral-meta";
 import { smokeTest, SmokeResult, SmokeTarget } from "./ephemeral-smoke";
 import { ROOT, UsageError } from "./workspace";
 
@@ -117,7 +117,7 @@ export async function ephemeralCreate(ctx: EphemeralContext, name: string, opts:
 async function ephemeralStack(ctx: EphemeralContext, name: string, what: string): Promise<Stack> {
   refuseOrThrow(name);
   const stack = await existing(ctx, name, what);
-  if (!metaOf(name, await stack.listTags())) throw new Error(`${what}: ${name} was not made by ephemeral create (no ${"coexist:ephemeral"} tag); fix: scripts/stack ephemeral create ${name}`);
+  if (!metaOf(name, await stack.listTags())) throw new Error(`${what}: ${name} was not made by ephemeral create (no ${TAGS.ephemeral} tag); fix: scripts/stack ephemeral create ${name}`);
   return stack;
 }
 
@@ -154,6 +154,9 @@ export async function ephemeralTest(ctx: EphemeralContext, name: string, opts: {
   if (!capture) throw new Error(`ephemeral test: ${opts.table} is not captured by ${name}; captured: ${config.captures.map((c) => c.table).join(", ")}`);
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const f = footprintOf(config);
+  const needed = flavourOf(name) === "docker" ? ["postgresUrl", "mongodbUrl", "kongProxyUrl"] : ["workerConfig"];
+  const absent = needed.filter((k) => outputs[k]?.value === undefined);
+  if (absent.length > 0) throw new Error(`ephemeral test: ${name} has no ${absent.join(", ")} output; it is not deployed; fix: scripts/stack ephemeral up ${name}`);
   if (flavourOf(name) === "docker") {
     const target: SmokeTarget = {
       postgresUrl: String(outputs.postgresUrl?.value), mongoUrl: String(outputs.mongodbUrl?.value), mongoDatabase: config.mongodb.database, capture,

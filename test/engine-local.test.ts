@@ -3,14 +3,14 @@ import { randomBytes } from "node:crypto";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { Client } from "pg";
 import { renderKongConfig } from "../components/kong/render";
 import { parseConfig } from "../stacks/config";
 import { generateKongCredentials } from "../stacks/kong-credentials";
 import { localStackConfig, prepareExistingSources, readDataplaneEnv, removeExistingSources } from "../scripts/stack.d/local";
 import { eventually, freePort, newMongo } from "./support/dataplane";
-import { testWorkspace, TestWorkspace } from "./support/engine";
+import { plannedChanges, testWorkspace, TestWorkspace } from "./support/engine";
 import { namespaceExists, objectsIn } from "./support/kube";
 import { STORE_ENV } from "./support/pipeline";
 import { WorkerProcess } from "./support/worker-process";
@@ -50,18 +50,6 @@ describe("the local stack on the real engine and API server", () => {
       ...Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, { value: v, secret: true }])),
     });
   };
-  /** The update steps a preview plans, with the property paths each changes. */
-  const plannedUpdates = async (): Promise<Map<string, string[]>> => {
-    const events: EngineEvent[] = [];
-    await stack.preview({ onEvent: (e) => events.push(e) });
-    const out = new Map<string, string[]>();
-    for (const e of events) {
-      const m = e.resourcePreEvent?.metadata;
-      if (m && m.op !== "same" && m.op !== "read") out.set(`${m.op} ${m.type} ${m.urn.split("::").pop()}`, m.diffs ?? []);
-    }
-    return out;
-  };
-
   before(async () => {
     ws = await testWorkspace({ KUBECONFIG: env.KUBECONFIG }, { kubernetes: true });
     const { main } = await import("../stacks/program");
@@ -123,7 +111,7 @@ describe("the local stack on the real engine and API server", () => {
   });
 
   it("shows no change on a second preview (no phantom diff)", async () => {
-    const planned = await timed("preview", () => plannedUpdates());
+    const planned = await timed("preview", () => plannedChanges(stack));
     assert.deepEqual([...planned.keys()], []);
   });
 
@@ -131,7 +119,7 @@ describe("the local stack on the real engine and API server", () => {
     const captures = (base["coexist:capture"] as { table: string }[]).filter((c) => c.table !== "public.products");
     await setConfig({ "coexist:capture": captures, "coexist:postgres": { ...(base["coexist:postgres"] as object), heartbeatIntervalMs: 5000 } });
     try {
-      const planned = await plannedUpdates();
+      const planned = await plannedChanges(stack);
       const connector = [...planned.entries()].find(([k]) => k.includes("coexist:Connector"));
       assert.ok(connector, `the connector changes: ${[...planned.keys()].join("; ")}`);
       assert.ok(connector[1].some((p) => p.includes("table.include.list")), `diffs: ${connector[1].join(", ")}`);

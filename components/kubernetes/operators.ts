@@ -59,7 +59,24 @@ export function loadOperatorCrds(op: Operator): Record<string, unknown>[] {
   const dir = line.slice(op.length + 1).trim();
   const index = JSON.parse(fs.readFileSync(path.join(dir, "index.json"), "utf8")) as unknown;
   const entries = (Array.isArray(index) ? index : (index as { crds: unknown[] }).crds) as { file: string }[];
-  return entries.flatMap((e) => parseAllDocuments(fs.readFileSync(path.join(dir, e.file), "utf8")).map((d) => d.toJSON() as Record<string, unknown>).filter((d) => d?.kind === "CustomResourceDefinition"));
+  return entries.flatMap((e) => parseAllDocuments(fs.readFileSync(path.join(dir, e.file), "utf8")).map((d) => d.toJSON() as Record<string, unknown>).filter((d) => d?.kind === "CustomResourceDefinition"))
+    .map((crd) => withoutEmptyProperties(crd) as Record<string, unknown>);
+}
+
+/**
+ * Drops `properties: {}` from schemas. The API server stores such a schema without it (the same
+ * schema: no declared property either way), so applying it as generated would show a change on
+ * every preview (Strimzi's Kafka status.clusterSecurity has one).
+ */
+export function withoutEmptyProperties(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutEmptyProperties);
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (k === "properties" && v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0) continue;
+    out[k] = withoutEmptyProperties(v);
+  }
+  return out;
 }
 
 export interface OperatorsArgs {

@@ -68,10 +68,11 @@ export function slotSql(slotName: string): string {
 /**
  * The whole source except the role (whose password is a secret, created by the platform: a
  * managed role on Kubernetes, a provider resource on Docker, the DBA elsewhere), in the order
- * PostgreSQL needs: heartbeat table, grants, publication, slot.
+ * PostgreSQL needs: heartbeat table, grants, publication, then the slot. Two scripts, each run on
+ * its own: PostgreSQL refuses to create a logical slot in a transaction that has written.
  */
-export function cdcSourceSql(input: CdcSqlInput): string {
-  return [heartbeatTableSql(input.heartbeatTable), grantsSql(input), publicationSql(input), slotSql(input.slotName)].join("\n");
+export function cdcSourceSql(input: CdcSqlInput): [objects: string, slot: string] {
+  return [[heartbeatTableSql(input.heartbeatTable), grantsSql(input), publicationSql(input)].join("\n"), slotSql(input.slotName)];
 }
 
 /** Undoes `cdcSourceSql` once the connector is gone: the slot first (it pins WAL), then the publication. */

@@ -51,9 +51,12 @@ service_pid() {
   local f; f=$(pidfile "$1")
   [[ -s $f ]] || return 1
   local pid; pid=$(<"$f")
-  kill -0 "$pid" 2>/dev/null || return 1
+  pid_alive "$pid" || return 1
   printf '%s' "$pid"
 }
+
+# Running (not exited, not a zombie awaiting its reaper).
+pid_alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $s != Z* ]]; }
 
 spawn() {
   local name=$1; shift
@@ -64,13 +67,17 @@ spawn() {
   printf '%s\n' "$!" >"$(pidfile "$name")"
 }
 
+# True while a process of group PGID has not exited. Zombies do not count: a service outlives the
+# `up` that spawned it, so its parent is then init, which may reap it only seconds later.
+group_alive() { ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'; }
+
 stop_group() {
   local name=$1 grace=${2:-30} pid
   pid=$(service_pid "$name") || { rm -f "$(pidfile "$name")"; return 0; }
   log "stopping $name (pid $pid)"
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
   local deadline=$((SECONDS + grace))
-  while kill -0 -- "-$pid" 2>/dev/null || kill -0 "$pid" 2>/dev/null; do
+  while group_alive "$pid"; do
     if ((SECONDS >= deadline)); then
       log "$name did not exit within ${grace}s; sending SIGKILL"
       kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
@@ -82,7 +89,11 @@ stop_group() {
   rm -f "$(pidfile "$name")"
 }
 
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Busy: something listens there, or any socket (a client's, say) holds it as its local port.
+port_busy() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+  command -v ss >/dev/null && [[ -n $(ss -Htan "( sport = :$1 )" 2>/dev/null) ]]
+}
 
 log_tail() {
   local file=$1

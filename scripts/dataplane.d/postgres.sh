@@ -1,9 +1,84 @@
 # shellcheck shell=bash
 # The Postgres cluster: initdb in the state dir, logical WAL, loopback only, run as a non-root OS user.
+#
+# As root, Postgres runs as $PG_OS_USER, which must traverse every parent of its data dir. When the
+# state dir sits where that user cannot go (a clone under root's 0700 home), the cluster lives in
+# that user's own home instead, at <home>/coexist-dataplane/<hash of the state dir>, and
+# <state>/postgres is a symlink to it: the owner's home is never opened up. `down --purge` removes it.
 
-PGDATA="$STATE/postgres/data"
 PG_SUPERUSER=coexist
 PG_DATABASE=coexist
+
+# Resolved paths: the ones handed to processes running as $PG_OS_USER, which cannot follow a
+# symlink that sits inside an untraversable state dir.
+pg_paths() {
+  PG_DIR=$(realpath -m "$STATE/postgres")
+  PGDATA="$PG_DIR/data"
+  PG_LOG=$(realpath -m "$LOGS/postgres.log")
+}
+pg_paths
+
+# Where the cluster goes when $PG_OS_USER cannot reach the state dir: under that user's home,
+# keyed by the state dir so several clones each keep their own.
+pg_relocated_dir() {
+  local home
+  home=$(getent passwd "$PG_OS_USER" | cut -d: -f6)
+  [[ -n $home && -d $home ]] \
+    || die "OS user $PG_OS_USER cannot reach $STATE and has no home dir to hold the cluster instead (found \"${home:-none}\"); set COEXIST_DATAPLANE_DIR to a path it can traverse, or COEXIST_PG_OS_USER to a user with a home"
+  printf '%s/coexist-dataplane/%s' "$home" "$(printf '%s' "$STATE" | sha256sum | cut -c1-16)"
+}
+
+# True when <state>/postgres is a symlink this script made (the cluster lives elsewhere).
+pg_is_relocated() { [[ -L $STATE/postgres ]]; }
+
+# Makes <state>/postgres a dir $PG_OS_USER can write, before initdb: in place when that user can
+# reach it, else relocated.
+pg_prepare_dir() {
+  mkdir -p "$STATE" "$LOGS"
+  if pg_is_relocated; then
+    [[ -d $PG_DIR ]] && return 0
+    rm -f "$STATE/postgres" "$LOGS/postgres.log"  # its target was deleted by hand: start over
+  fi
+  # Left empty by an earlier attempt that stopped before initdb.
+  if [[ -d $STATE/postgres ]]; then rmdir "$STATE/postgres" 2>/dev/null || true; fi
+  mkdir -p "$STATE/postgres"
+  pg_paths
+  [[ $EUID -eq 0 ]] || return 0
+  id "$PG_OS_USER" >/dev/null 2>&1 || die "OS user $PG_OS_USER does not exist (Postgres cannot run as root); set COEXIST_PG_OS_USER"
+  chown "$PG_OS_USER" "$STATE/postgres"
+  as_pg test -w "$STATE/postgres" && return 0
+  rmdir "$STATE/postgres" 2>/dev/null \
+    || die "OS user $PG_OS_USER cannot reach $STATE/postgres, which is not empty; run scripts/dataplane down --purge"
+  local target; target=$(pg_relocated_dir)
+  log "postgres: OS user $PG_OS_USER cannot traverse the parents of $STATE; the cluster goes to $target"
+  install -d -o root -m 0755 "$(dirname "$target")"
+  # A cluster already there belonged to a state dir at this path that was deleted without
+  # down --purge: its superuser password went with it, so it cannot be reused.
+  if [[ -e $target ]]; then
+    log "postgres: removing the orphaned cluster in $target"
+    rm -rf "$target"
+  fi
+  install -d -o "$PG_OS_USER" -m 0700 "$target"
+  printf '%s\n' "$STATE" >"$target/state-dir"
+  ln -s "$target" "$STATE/postgres"
+  # pg_ctl opens its log as $PG_OS_USER, so the log lives beside the cluster, linked from logs/.
+  rm -f "$LOGS/postgres.log"
+  ln -s "$target/postgres.log" "$LOGS/postgres.log"
+  pg_paths
+  as_pg test -w "$PG_DIR" || die "OS user $PG_OS_USER cannot write $PG_DIR either; set COEXIST_DATAPLANE_DIR to a path it can traverse"
+}
+
+# down --purge: the relocated cluster goes with the state dir that named it.
+pg_purge_relocated() {
+  pg_is_relocated || return 0
+  local target; target=$(realpath -m "$STATE/postgres")
+  # Only ever a dir this script made: <home>/coexist-dataplane/<16 hex>; a link made by hand stays.
+  if [[ $target =~ /coexist-dataplane/[0-9a-f]{16}$ ]]; then
+    rm -rf "$target"
+  else
+    log "postgres: $STATE/postgres links to $target, which this script did not make; left in place"
+  fi
+}
 
 # ---- postgres ----------------------------------------------------------------------------------
 
@@ -16,22 +91,17 @@ pg_init() {
       || die "$PGDATA holds a Postgres $have cluster but versions.json says ${V_POSTGRES}; run scripts/dataplane down --purge"
     return 0
   fi
-  mkdir -p "$STATE/postgres" "$LOGS"
-  touch "$LOGS/postgres.log"
-  if [[ $EUID -eq 0 ]]; then
-    id "$PG_OS_USER" >/dev/null 2>&1 || die "OS user $PG_OS_USER does not exist (Postgres cannot run as root); set COEXIST_PG_OS_USER"
-    chown "$PG_OS_USER" "$STATE/postgres" "$LOGS/postgres.log"
-    as_pg test -w "$STATE/postgres" \
-      || die "OS user $PG_OS_USER cannot reach $STATE/postgres (a parent dir is not traversable); set COEXIST_DATAPLANE_DIR to a path it can reach, e.g. /tmp/coexist-dataplane"
-  fi
+  pg_prepare_dir
+  touch "$PG_LOG"
+  [[ $EUID -eq 0 ]] && chown "$PG_OS_USER" "$PG_LOG"
   log "postgres: initdb in $PGDATA"
-  local pwfile="$STATE/postgres/.pwfile"
+  local pwfile="$PG_DIR/.pwfile"
   (umask 077 && printf '%s\n' "$SU_PASSWORD" >"$pwfile")
   [[ $EUID -eq 0 ]] && chown "$PG_OS_USER" "$pwfile"
   if ! as_pg "$PG_BIN/initdb" -D "$PGDATA" -U "$PG_SUPERUSER" --pwfile="$pwfile" \
-      --auth-host=scram-sha-256 --auth-local=scram-sha-256 -E UTF8 --locale=C >>"$LOGS/postgres.log" 2>&1; then
+      --auth-host=scram-sha-256 --auth-local=scram-sha-256 -E UTF8 --locale=C >>"$PG_LOG" 2>&1; then
     rm -f "$pwfile"
-    log_tail "$LOGS/postgres.log"
+    log_tail "$PG_LOG"
     die "initdb failed; see $LOGS/postgres.log"
   fi
   rm -f "$pwfile"
@@ -65,8 +135,8 @@ pg_start() {
   if pg_running; then log "postgres: already running on 127.0.0.1:$PORT_PG"; return 0; fi
   pg_write_conf
   log "postgres: starting on 127.0.0.1:$PORT_PG"
-  as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$LOGS/postgres.log" -w -t "$(timeout_for 60)" start >/dev/null 2>&1 || {
-    log_tail "$LOGS/postgres.log"
+  as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PG_LOG" -w -t "$(timeout_for 60)" start >/dev/null 2>&1 || {
+    log_tail "$PG_LOG"
     die "postgres did not start; see $LOGS/postgres.log"
   }
   wait_for postgres "$(timeout_for 30)" "$LOGS/postgres.log" "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT_PG"

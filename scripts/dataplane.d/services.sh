@@ -4,8 +4,12 @@
 
 SERVICES=(postgres kafka connect ferretdb)
 
-PORT_NAMES=(PG KAFKA CONTROLLER CONNECT FERRETDB)
-declare -A PORT_DEFAULT=([PG]=55432 [KAFKA]=59092 [CONTROLLER]=59093 [CONNECT]=58083 [FERRETDB]=57017)
+PORT_NAMES=(PG KAFKA CONTROLLER CONNECT FERRETDB ETCD ETCD_PEER APISERVER KCM SCHEDULER KWOK)
+# The control plane's ports sit below Linux's ephemeral range (32768-60999): its components hold
+# hundreds of loopback connections, and a listener whose port one of them took as its local port
+# fails to bind.
+declare -A PORT_DEFAULT=([PG]=55432 [KAFKA]=59092 [CONTROLLER]=59093 [CONNECT]=58083 [FERRETDB]=57017
+  [ETCD]=22379 [ETCD_PEER]=22380 [APISERVER]=26443 [KCM]=20257 [SCHEDULER]=20259 [KWOK]=20247)
 
 timeout_for() { printf '%s' "${COEXIST_DATAPLANE_TIMEOUT:-$1}"; }
 
@@ -22,20 +26,22 @@ load_ports() {
 
 any_running() {
   local s
-  for s in "${SERVICES[@]}"; do is_up "$s" && return 0; done
+  for s in "${SERVICES[@]}" "${KUBE_SERVICES[@]}"; do is_up "$s" && return 0; done
   return 1
 }
 
-# Ports survive restarts (the env file stays valid); only when everything is stopped is a taken port re-picked.
+# Ports survive restarts (the env file stays valid); only when everything is stopped is a taken port
+# re-picked. A port not picked yet (a ports file from before the control plane) is picked anyway.
 assign_ports() {
   load_ports
-  local n var p chosen=" "
+  local n var p chosen=" " running=0
   if any_running; then
     [[ -f $STATE/ports ]] || die "services are running but $STATE/ports is missing; run scripts/dataplane down, then up"
-    return 0
+    running=1
   fi
   for n in "${PORT_NAMES[@]}"; do
     var="PORT_$n"
+    if ((running)) && [[ -n ${!var:-} ]]; then chosen+="${!var} "; continue; fi
     p=${!var:-${PORT_DEFAULT[$n]}}
     while port_busy "$p" || [[ $chosen == *" $p "* ]]; do
       p=$((p + 1))
@@ -111,6 +117,7 @@ write_env() {
       env_line DEBEZIUM_PASSWORD_REF "$ref"
       env_line DATAPLANE_SECRETS_DIR "$SECRETS"
       env_line KAFKA_BIN "$STATE/bin"
+      kube_env_lines
     } >"$tmp"
   )
   mv "$tmp" "$ENV_FILE"
@@ -123,16 +130,24 @@ write_bin_wrappers() {
     printf '#!/usr/bin/env bash\nexec env COEXIST_DATAPLANE_DIR=%q %q %s "$@"\n' "$STATE" "$DATAPLANE_CMD" "$t" >"$STATE/bin/$t"
     chmod +x "$STATE/bin/$t"
   done
+  if is_up kube-apiserver; then
+    printf '#!/usr/bin/env bash\nexec env COEXIST_DATAPLANE_DIR=%q %q kubectl "$@"\n' "$STATE" "$DATAPLANE_CMD" >"$STATE/bin/kubectl"
+    chmod +x "$STATE/bin/kubectl"
+  fi
 }
 
 cmd_up() {
-  (($# == 0)) || die "up takes no arguments"
+  kube_parse up "$@"
   [[ $STATE != *"'"* ]] || die "the state dir path must not contain a single quote: $STATE"
   require_installed
   require_java
+  ((KUBE_WANTED)) && kube_tools
   local t0=$SECONDS s all=1
   mkdir -p "$LOGS" "$RUN" || die "cannot create the state dir $STATE; set COEXIST_DATAPLANE_DIR to a writable path"
   for s in "${SERVICES[@]}"; do is_up "$s" || all=0; done
+  if ((KUBE_WANTED)); then
+    kube_all_running && grep -q '^export KUBECONFIG=' "$ENV_FILE" 2>/dev/null || all=0
+  fi
   if ((all)) && [[ -f $ENV_FILE ]]; then
     log "already up (scripts/dataplane status for details); env: $ENV_FILE"
     return 0
@@ -151,16 +166,19 @@ cmd_up() {
   log "ferretdb: healthy"
   wait_for connect "$(timeout_for 180)" "$LOGS/connect.log" connect_healthy
   log "connect: healthy, $DEBEZIUM_PLUGIN_CLASS loaded"
+  if ((KUBE_WANTED)); then kube_up; fi
 
   write_bin_wrappers
   write_env
-  log "up in $((SECONDS - t0))s: postgres :$PORT_PG, kafka :$PORT_KAFKA, connect :$PORT_CONNECT, ferretdb :$PORT_FERRETDB"
+  log "up in $((SECONDS - t0))s: postgres :$PORT_PG, kafka :$PORT_KAFKA, connect :$PORT_CONNECT, ferretdb :$PORT_FERRETDB$(is_up kube-apiserver && printf ', kube-apiserver :%s' "$PORT_APISERVER")"
   log "env: source $ENV_FILE"
 }
 
-# Processes whose command line names this state dir, in case a pidfile was lost.
+# Processes whose command line names this state dir (or the relocated Postgres cluster), in case
+# a pidfile was lost. Every control-plane process names a file under <state>/kubernetes/.
 leftovers() {
-  pgrep -f -- "$STATE/(kafka/server.properties|connect/connect-distributed.properties|postgres/data|ferretdb/data/)" || true
+  pgrep -f -- "$STATE/(kafka/server.properties|connect/connect-distributed.properties|postgres/data|ferretdb/data/|kubernetes/)" || true
+  if pg_is_relocated; then pgrep -f -- "-D $PGDATA( |$)" || true; fi
 }
 
 cmd_down() {
@@ -174,6 +192,7 @@ cmd_down() {
     log "nothing to stop: no state dir $STATE"
     return 0
   fi
+  kube_down
   # Connect first so Debezium closes its replication connection cleanly; Postgres last.
   stop_group connect 30
   stop_group ferretdb 10
@@ -191,6 +210,8 @@ cmd_down() {
   rm -f "$ENV_FILE"
   if ((purge)); then
     [[ $STATE != / && $STATE != "$HOME" && $STATE != "$REPO_ROOT" ]] || die "refusing to delete $STATE"
+    kube_purge
+    pg_purge_relocated
     rm -rf "$STATE"
     log "down; state dir $STATE deleted"
   else
@@ -202,7 +223,7 @@ cmd_status() {
   load_ports
   local s pid port var
   declare -A port_of=([postgres]=PG [kafka]=KAFKA [connect]=CONNECT [ferretdb]=FERRETDB)
-  printf '%-9s %-8s %-8s %s\n' SERVICE STATE PID ADDRESS
+  printf '%-23s %-8s %-8s %s\n' SERVICE STATE PID ADDRESS
   for s in "${SERVICES[@]}"; do
     var="PORT_${port_of[$s]}"; port=${!var:-}
     if [[ $s == postgres ]]; then
@@ -211,9 +232,17 @@ cmd_status() {
       pid=$(service_pid "$s" || true)
     fi
     if is_up "$s"; then
-      printf '%-9s %-8s %-8s %s\n' "$s" running "$pid" "127.0.0.1:$port"
+      printf '%-23s %-8s %-8s %s\n' "$s" running "$pid" "127.0.0.1:$port"
     else
-      printf '%-9s %-8s %-8s %s\n' "$s" stopped - "${port:+127.0.0.1:$port}"
+      printf '%-23s %-8s %-8s %s\n' "$s" stopped - "${port:+127.0.0.1:$port}"
+    fi
+  done
+  for s in "${KUBE_SERVICES[@]}"; do
+    port=$(kube_port_of "$s")
+    if is_up "$s"; then
+      printf '%-23s %-8s %-8s %s\n' "$s" running "$(service_pid "$s")" "127.0.0.1:$port"
+    elif [[ -d $KSTATE ]]; then
+      printf '%-23s %-8s %-8s %s\n' "$s" stopped - "${port:+127.0.0.1:$port}"
     fi
   done
   printf 'state: %s\nlogs:  %s\nenv:   %s\n' "$STATE" "$LOGS" "$([[ -f $ENV_FILE ]] && echo "$ENV_FILE" || echo 'not written (run up)')"
@@ -233,6 +262,6 @@ cmd_logs() {
     ls -1 "$LOGS"/*.log 2>/dev/null || log "no logs yet in $LOGS"
     return 0
   fi
-  [[ -f $LOGS/$1.log ]] || die "no log for '$1'; services: ${SERVICES[*]}"
+  [[ -f $LOGS/$1.log ]] || die "no log for '$1'; services: ${SERVICES[*]} ${KUBE_SERVICES[*]}"
   tail -n "${2:-100}" "$LOGS/$1.log"
 }

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "pg";
 import { quoteIdent } from "../../components/capture";
-import { dropCdcSourceSql, grantsSql, heartbeatTableSql, literal, publicationSql, readerGrantsSql, slotSql } from "../../components/postgres/cdc-sql";
+import { cdcSourceSql, dropCdcSourceSql, literal, readerGrantsSql } from "../../components/postgres/cdc-sql";
 import { topicPlan } from "../../components/kafka/topics";
 import { demoSchemaSql } from "../../components/postgres/server";
 import { HEARTBEAT_TABLE, RECONCILER_USER } from "../../components/platform";
@@ -99,11 +99,9 @@ export async function prepareExistingSources(env: DataplaneEnv, c: PlatformConfi
     const role = quoteIdent(RECONCILER_USER);
     await client.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${literal(RECONCILER_USER)}) THEN CREATE ROLE ${role} LOGIN; END IF; END $$;`);
     await client.query(`ALTER ROLE ${role} LOGIN NOREPLICATION NOSUPERUSER PASSWORD ${literal(reconcilerPassword)}`);
-    const source = { captures: c.captures, heartbeatTable: HEARTBEAT_TABLE, user: c.postgres.debeziumUser, publicationName: c.postgres.publicationName, slotName: c.postgres.slotName };
-    // The slot on its own: PostgreSQL refuses to create one in a transaction that has written, and a
-    // multi-statement query is one transaction.
-    await client.query([heartbeatTableSql(source.heartbeatTable), grantsSql(source), publicationSql(source)].join("\n"));
-    await client.query(slotSql(source.slotName));
+    const [objects, slot] = cdcSourceSql({ captures: c.captures, heartbeatTable: HEARTBEAT_TABLE, user: c.postgres.debeziumUser, publicationName: c.postgres.publicationName, slotName: c.postgres.slotName });
+    await client.query(objects);
+    await client.query(slot);
     await client.query(readerGrantsSql(c.captures, RECONCILER_USER));
   } finally {
     await client.end();

@@ -56,3 +56,30 @@ export async function testWorkspace(env: Record<string, string> = {}, opts: { ku
     dispose: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/**
+ * What a preview would do: "<op> <type> <name>" of each step other than same/read, with the
+ * property paths it changes: the provider's own list when it gives one, else the paths where the
+ * step's old and new inputs differ (what `preview --diff` shows; dynamic providers give no list).
+ */
+export async function plannedChanges(stack: Stack): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  await stack.preview({
+    onEvent: (e) => {
+      const m = e.resourcePreEvent?.metadata;
+      if (!m || m.op === "same" || m.op === "read") return;
+      const paths = m.diffs && m.diffs.length > 0 ? m.diffs : changedPaths(m.old?.inputs, m.new?.inputs);
+      out.set(`${m.op} ${m.type} ${m.urn.split("::").pop()}`, paths);
+    },
+  });
+  return out;
+}
+
+/** Property paths (`a.b["c.d"]`) where two input trees differ. */
+export function changedPaths(a: unknown, b: unknown, at = ""): string[] {
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (isObj(a) && isObj(b)) {
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().flatMap((k) => changedPaths(a[k], b[k], /^[A-Za-z_$][\w$]*$/.test(k) ? (at ? `${at}.${k}` : k) : `${at}["${k}"]`));
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [at];
+}

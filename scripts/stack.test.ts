@@ -50,6 +50,39 @@ describe("scripts/stack", () => {
     const r = runStack(["--help"]);
     assert.equal(r.status, 0);
     assert.match(r.stdout, /^Usage: scripts\/stack <command> <stack>/);
+    assert.match(r.stdout, /--markdown/);
+  });
+
+  it("prints the ephemeral commands' usage on ephemeral --help", () => {
+    const r = runStack(["ephemeral", "--help"]);
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /^Usage: scripts\/stack ephemeral <command> \[stack\] \[options\]/);
+    assert.match(r.stdout, /sweep +destroy every ephemeral stack of the backend past its TTL/);
+  });
+
+  it("refuses ephemeral commands on staging and prod before any engine runs", () => {
+    for (const [sub, stack] of [["destroy", "staging"], ["create", "prod"], ["up", "prod"], ["test", "staging"]]) {
+      const r = runStack(["ephemeral", sub as string, stack as string], { docker: "exit 0" });
+      assert.equal(r.status, 1, `${sub} ${stack}`);
+      assert.match(r.stderr, new RegExp(`${stack} is never ephemeral: its stateful resources are protected`));
+    }
+    assert.match(runStack(["ephemeral", "destroy", "dev"]).stderr, /dev is a developer's own stack, not an ephemeral one/);
+  });
+
+  it("says what is wrong with an ephemeral or preview call", () => {
+    assert.match(runStack(["ephemeral"]).stderr, /ephemeral needs a command: create, up, test, destroy, sweep/);
+    assert.match(runStack(["ephemeral", "teardown", "pr-1"]).stderr, /unknown ephemeral command "teardown"/);
+    assert.match(runStack(["ephemeral", "sweep", "local"]).stderr, /ephemeral sweep takes no stack/);
+    assert.match(runStack(["ephemeral", "create", "pr-1", "--ttl"]).stderr, /--ttl needs a value/);
+    assert.match(runStack(["preview", "prod", "--markdown", "--max-chars", "lots"]).stderr, /--max-chars must be a number of characters \(100 to 999999\), found "lots"/);
+    assert.match(runStack(["up", "prod", "--markdown"]).stderr, /--markdown is an option of preview/);
+    assert.equal(runStack(["preview", "prod", "--markdown", "--max-chars=lots"]).status, 2);
+  });
+
+  it("says so when no Docker engine answers for an ephemeral pr stack", () => {
+    const r = runStack(["ephemeral", "up", "pr-3"], { docker: "exit 1" });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /no Docker engine answers.*on this machine use the local stack/);
   });
 });
 

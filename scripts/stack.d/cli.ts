@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { renderPrStack } from "../../stacks/pr-stack";
 import type { Engine } from "./engine";
@@ -24,6 +24,17 @@ Commands:
                        refused for staging and prod, whose stateful resources are protected
   create pr-<n>        render stacks/Pulumi.pr-<n>.yaml from the template (ports shifted per PR) and init it
   outputs <stack>      print the stack's outputs (secrets masked)
+  ephemeral ...        short-lived review stacks: create, up, test, destroy, sweep (scripts/stack ephemeral --help)
+
+Options:
+  --markdown           preview: print a pull-request comment built from the engine's events (summary,
+                       stateful replacements and deletions, connector and route diffs, per-resource
+                       diffs), under GitHub's 65,536-character limit; exits 1 when the preview fails
+  --max-chars N        preview --markdown: the comment's size limit (default 65536)
+  --policy-pack        preview, up: run the mandatory policy pack (policy/) through the engine
+  --refresh            preview, up: read the real state first
+  --expect-no-changes  preview, up: fail when anything would change (a drift check)
+  --json               preview: the engine's events as JSON lines; outputs: JSON
 
 Stacks: dev and pr-<n> (Docker), local (the local data plane's Kubernetes API server and services),
 staging and prod (Kubernetes; the kubeconfig from KUBECONFIG or coexist:kubernetes.context).
@@ -33,23 +44,61 @@ scripts/toolchain builds from the Go module proxy (COEXIST_PULUMI=<binary> picks
 PULUMI_BACKEND_URL or your Pulumi login; else to .pulumi-state/ with a generated passphrase.
 `;
 
-const log = (line: string): void => void process.stderr.write(`[stack] ${line}\n`);
+export const log = (line: string): void => void process.stderr.write(`[stack] ${line}\n`);
 
-interface Parsed {
+export interface Parsed {
   readonly command: string;
+  /** ephemeral: its subcommand. */
+  readonly sub?: string;
   readonly stack: string;
   readonly flags: Set<string>;
+  /** Options that take a value (`--max-chars 30000` or `--max-chars=30000`). */
+  readonly options: Readonly<Record<string, string>>;
+}
+
+const FLAGS = ["--json", "--diff", "--yes", "--markdown", "--policy-pack", "--refresh", "--expect-no-changes", "--dry-run", "--if-exists"];
+const VALUED = ["--max-chars", "--pr", "--creator", "--ttl", "--timeout", "--table", "--now", "--id"];
+
+/** Splits argv into positionals, flags and valued options, refusing anything unknown. */
+export function splitArgs(argv: readonly string[]): { positional: string[]; flags: Set<string>; options: Record<string, string> } {
+  const positional: string[] = [];
+  const flags = new Set<string>();
+  const options: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (!a.startsWith("--")) {
+      positional.push(a);
+      continue;
+    }
+    const [name, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    if (VALUED.includes(name)) {
+      const value = inline ?? argv[++i];
+      if (value === undefined || value.startsWith("--")) throw new UsageError(`${name} needs a value`);
+      options[name.slice(2)] = value;
+    } else if (FLAGS.includes(name) && inline === undefined) flags.add(name);
+    else throw new UsageError(`unknown option ${a}`);
+  }
+  return { positional, flags, options };
 }
 
 export function parseArgs(argv: readonly string[]): Parsed {
-  const positional = argv.filter((a) => !a.startsWith("--"));
-  const flags = new Set(argv.filter((a) => a.startsWith("--")));
-  const [command, stack] = positional;
-  const commands = ["up", "preview", "refresh", "destroy", "create", "outputs"];
+  const { positional, flags, options } = splitArgs(argv);
+  const [command] = positional;
+  const commands = ["up", "preview", "refresh", "destroy", "create", "outputs", "ephemeral"];
   if (!command || !commands.includes(command)) throw new UsageError(command ? `unknown command "${command}"` : "a command is needed");
-  const known = new Set(["--json", "--diff", "--yes"]);
-  for (const f of flags) if (!known.has(f)) throw new UsageError(`unknown option ${f}`);
-  return { command, stack: checkStackName(stack), flags };
+  if (command === "ephemeral") {
+    const [, sub, stack] = positional;
+    const subs = ["create", "up", "test", "destroy", "sweep"];
+    if (!sub || !subs.includes(sub)) throw new UsageError(sub ? `unknown ephemeral command "${sub}"; use ${subs.join(", ")}` : `ephemeral needs a command: ${subs.join(", ")}`);
+    if (sub === "sweep") {
+      if (stack) throw new UsageError(`ephemeral sweep takes no stack; it looks at every stack of the backend, found "${stack}"`);
+      return { command, sub, stack: "", flags, options };
+    }
+    return { command, sub, stack: checkStackName(stack), flags, options };
+  }
+  if (flags.has("--markdown") && command !== "preview") throw new UsageError("--markdown is an option of preview");
+  if (options["max-chars"] !== undefined && !/^[1-9][0-9]{2,5}$/.test(options["max-chars"])) throw new UsageError(`--max-chars must be a number of characters (100 to 999999), found "${options["max-chars"]}"`);
+  return { command, stack: checkStackName(positional[1]), flags, options };
 }
 
 /** Refusals that need no engine: checked first, so a wrong call fails in milliseconds. */
@@ -64,24 +113,34 @@ export function refuse(p: Parsed): string | undefined {
   return undefined;
 }
 
-/** stacks/Pulumi.<stack>.yaml, rendered for pr-<n> (from the template) and local (from the data plane). */
-async function ensureStackFile(stack: string): Promise<void> {
-  const file = path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`);
+/**
+ * stacks/Pulumi.<stack>.yaml, rendered for pr-<n> (from the template) and local (from the data
+ * plane), in `workDir` (the repository, or a test's isolated workspace). A local stack's `id` names
+ * its namespace, slot, topics and database; a re-render keeps the id the file has (its namespace is
+ * coexist-<id>) unless one is given.
+ */
+export async function ensureStackFile(stack: string, workDir = ROOT, id?: string): Promise<void> {
+  const file = path.join(workDir, "stacks", `Pulumi.${stack}.yaml`);
   if (stack.startsWith("pr-") && !fs.existsSync(file)) {
     fs.writeFileSync(file, renderPrStack(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.pr.template.yaml"), "utf8"), Number(stack.slice(3))));
     log(`rendered stacks/Pulumi.${stack}.yaml from the pr template`);
   }
   if (stack === "local") {
     // Re-rendered each time: the data plane picks its ports when it starts.
-    const existing = fs.existsSync(file) ? (parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {} : {};
+    const doc = fs.existsSync(file) ? (parse(fs.readFileSync(file, "utf8")) as Record<string, unknown> | null) ?? {} : {};
+    const existing = (doc.config as Record<string, unknown> | undefined) ?? {};
     const secrets = Object.fromEntries(Object.entries(existing).filter(([, v]) => typeof v === "object" && v !== null && "secure" in (v as object)));
+    const namespace = (existing["coexist:kubernetes"] as { namespace?: string } | undefined)?.namespace;
+    const keptId = namespace?.startsWith("coexist-") ? namespace.slice("coexist-".length) : undefined;
     const { localStackConfig, readDataplaneEnv } = await local();
-    fs.writeFileSync(file, `# Rendered by scripts/stack from the local data plane (.dataplane/env); not committed.\n${stringify({ config: { ...localStackConfig(readDataplaneEnv()), ...secrets } })}`);
+    // The secrets provider's settings (encryptionsalt...) stay: without them the secure values kept above cannot be decrypted.
+    const { config: _config, ...settings } = doc;
+    fs.writeFileSync(file, `# Rendered by scripts/stack from the local data plane (.dataplane/env); not committed.\n${stringify({ ...settings, config: { ...localStackConfig(readDataplaneEnv(), id ?? keptId ?? "local"), ...secrets } })}`);
   }
 }
 
 /** dev, pr-<n> and local get random secrets on first use; staging and prod must be set by a human. */
-async function ensureSecrets(stack: Stack, name: string): Promise<void> {
+export async function ensureSecrets(stack: Stack, name: string, stateDir = path.join(ROOT, ".pulumi-state")): Promise<void> {
   const has = async (key: string) => (await stack.getAllConfig())[`coexist:${key}`] !== undefined;
   const needed = name === "local" ? ["debeziumPassword", "reconcilerPassword", "mongodbUrl"] : ["postgresPassword", "debeziumPassword", "mongodbPassword"];
   for (const key of needed) {
@@ -95,18 +154,19 @@ async function ensureSecrets(stack: Stack, name: string): Promise<void> {
   if (!(await has("kongCredentials")) && EPHEMERAL.test(name)) {
     const { renderKongConfig } = await import("../../components/kong/render");
     const { generateKongCredentials } = await import("../../stacks/kong-credentials");
-    const creds = generateKongCredentials(renderKongConfig(name).secretVariables, path.join(ROOT, ".pulumi-state", "keys", name));
+    const keys = path.join(stateDir, "keys", name);
+    const creds = generateKongCredentials(renderKongConfig(name).secretVariables, keys);
     await stack.setConfig("coexist:kongCredentials", { value: JSON.stringify(creds), secret: true });
-    log(`generated gateway credentials (private keys for minting test tokens: .pulumi-state/keys/${name}/)`);
+    log(`generated gateway credentials (private keys for minting test tokens: ${path.relative(ROOT, keys) || keys}/)`);
   }
 }
 
-async function kubernetesEnv(stack: string): Promise<Record<string, string>> {
+export async function kubernetesEnv(stack: string): Promise<Record<string, string>> {
   if (stack !== "local") return {};
   return { KUBECONFIG: (await local()).readDataplaneEnv().KUBECONFIG };
 }
 
-async function prepareLocal(stack: Stack): Promise<void> {
+export async function prepareLocal(stack: Stack): Promise<void> {
   const { parseConfig } = await import("../../stacks/config");
   const { prepareExistingSources, readDataplaneEnv } = await local();
   const all = await stack.getAllConfig();
@@ -115,22 +175,61 @@ async function prepareLocal(stack: Stack): Promise<void> {
   await prepareExistingSources(readDataplaneEnv(), config, all["coexist:reconcilerPassword"]!.value);
 }
 
-const print = (text: string): void => void process.stdout.write(text);
+export const print = (text: string): void => void process.stdout.write(text);
+
+/** The engine on the user's backend (or .pulumi-state/), with the cluster credentials a stack needs. */
+export async function openUserEngine(stack: string): Promise<Engine> {
+  const { openEngine } = await import("./engine");
+  const probe = await openEngine({ installPlugins: false, log });
+  const engine = await openEngine({ env: { ...backendEnv(probe.cli, log), ...(await kubernetesEnv(stack)) }, log });
+  log(`Pulumi CLI ${engine.cli.version} (${engine.cli.source === "path" ? "from PATH" : "built by scripts/toolchain"})`);
+  return engine;
+}
+
+/** Engine options of preview and up that the flags ask for. */
+function engineOptions(p: Parsed): { policyPacks?: string[]; refresh?: boolean; expectNoChanges?: boolean } {
+  return {
+    ...(p.flags.has("--policy-pack") ? { policyPacks: [path.join(ROOT, "policy", "analyzer")] } : {}),
+    ...(p.flags.has("--refresh") ? { refresh: true } : {}),
+    ...(p.flags.has("--expect-no-changes") ? { expectNoChanges: true } : {}),
+  };
+}
+
+/** preview --markdown: the comment is printed even when the preview fails (a policy violation is worth reading). */
+async function previewMarkdown(stack: Stack, p: Parsed): Promise<number> {
+  const { collectPreview } = await import("./markdown");
+  const { renderPreviewMarkdown } = await import("./markdown-render");
+  const events: EngineEvent[] = [];
+  let failure: unknown;
+  try {
+    await stack.preview({ ...engineOptions(p), onEvent: (e) => events.push(e) });
+  } catch (e) {
+    failure = e;
+  }
+  const report = collectPreview(p.stack, events);
+  print(renderPreviewMarkdown(report, { maxChars: p.options["max-chars"] ? Number(p.options["max-chars"]) : undefined }));
+  if (failure === undefined) return 0;
+  if (!events.some((e) => e.summaryEvent || e.policyEvent)) throw failure;
+  log(`the preview of ${p.stack} failed; the comment above says why`);
+  return 1;
+}
 
 export async function run(argv: readonly string[]): Promise<number> {
   if (argv.length === 0 || argv.includes("--help") || argv.includes("-h") || argv[0] === "help") {
+    if (argv[0] === "ephemeral") {
+      process.stdout.write((await import("./ephemeral")).EPHEMERAL_USAGE);
+      return 0;
+    }
     process.stdout.write(USAGE);
     return argv.length === 0 ? 2 : 0;
   }
   const p = parseArgs(argv);
+  if (p.command === "ephemeral") return (await import("./ephemeral")).runEphemeral(p);
   const refusal = refuse(p);
   if (refusal) throw new Error(refusal);
   await ensureStackFile(p.stack);
-  const { openEngine } = await import("./engine");
   const { main } = await program();
-  const probe = await openEngine({ installPlugins: false, log });
-  const engine: Engine = await openEngine({ env: { ...backendEnv(probe.cli, log), ...(await kubernetesEnv(p.stack)) }, log });
-  log(`Pulumi CLI ${engine.cli.version} (${engine.cli.source === "path" ? "from PATH" : "built by scripts/toolchain"})`);
+  const engine: Engine = await openUserEngine(p.stack);
   const stack = await engine.stack(p.stack, async () => main());
   if (p.command !== "outputs") await ensureSecrets(stack, p.stack);
   switch (p.command) {
@@ -139,11 +238,12 @@ export async function run(argv: readonly string[]): Promise<number> {
       return 0;
     case "up":
       if (p.stack === "local") await prepareLocal(stack);
-      await stack.up({ onOutput: print, color: "auto" });
+      await stack.up({ ...engineOptions(p), onOutput: print, color: "auto" });
       break;
     case "preview":
-      if (p.flags.has("--json")) await stack.preview({ onEvent: (e) => print(`${JSON.stringify(e)}\n`) });
-      else await stack.preview({ onOutput: print, diff: true, color: "auto" });
+      if (p.flags.has("--markdown")) return previewMarkdown(stack, p);
+      if (p.flags.has("--json")) await stack.preview({ ...engineOptions(p), onEvent: (e) => print(`${JSON.stringify(e)}\n`) });
+      else await stack.preview({ ...engineOptions(p), onOutput: print, diff: true, color: "auto" });
       return 0;
     case "refresh":
       await stack.refresh({ onOutput: print, color: "auto" });

@@ -160,7 +160,7 @@ describe("slot-wal-capped", () => {
 describe("prod-stateful-protected", () => {
   const topics = () => new KafkaTopics("topics", {
     topicPrefix: "coexist", captures: [{ table: "public.orders", collection: "orders", key: "order_id", transform: "order" }],
-    partitions: 3, replicationFactor: 3, retentionHours: 24, connectGroup: "coexist-connect", clusterReady: [],
+    partitions: 3, replicationFactor: 3, retentionHours: 24, connectGroup: "coexist-connect",
     via: { kind: "strimzi", target: kubeTarget(), cluster: "kafka" },
   });
 
@@ -179,7 +179,7 @@ describe("prod-stateful-protected", () => {
     assert.deepEqual(await check(policy("prod-stateful-protected"), await resourcesOf("staging", () => topics())), []);
     const resources = await resourcesOf("prod", () => new KafkaTopics("topics", {
       topicPrefix: "coexist", captures: [{ table: "public.orders", collection: "orders", key: "order_id", transform: "order" }],
-      partitions: 3, replicationFactor: 3, retentionHours: 24, connectGroup: "coexist-connect", clusterReady: [],
+      partitions: 3, replicationFactor: 3, retentionHours: 24, connectGroup: "coexist-connect",
       via: { kind: "strimzi", target: kubeTarget(), cluster: "kafka" },
     }, { protect: true }));
     assert.deepEqual(await check(policy("prod-stateful-protected"), resources), []);
@@ -211,7 +211,7 @@ describe("prod-kafka-replication", () => {
       createStrimziKafka("kafka", { target: t, brokers: 1, replicationFactor: 1 }, { parent: parent() });
       new KafkaTopics("topics", {
         topicPrefix: "coexist", captures: [{ table: "public.orders", collection: "orders", key: "order_id", transform: "order" }],
-        partitions: 3, replicationFactor: 1, retentionHours: 24, connectGroup: "coexist-connect", clusterReady: [],
+        partitions: 3, replicationFactor: 1, retentionHours: 24, connectGroup: "coexist-connect",
         via: { kind: "strimzi", target: t, cluster: "kafka" },
       }, { protect: true });
     };

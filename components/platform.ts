@@ -138,9 +138,7 @@ export class Platform extends pulumi.ComponentResource {
     }, { ...stateful, dependsOn: broker?.ready }).topics);
 
     // Kafka Connect and the connector.
-    const connect: ConnectEndpoint = args.connect.external
-      ? { kind: "rest", url: args.connect.external.url, passwordRef: args.connect.external.passwordRef, ready: [] }
-      : new KafkaConnect(`${name}-connect`, {
+    const connectCluster = args.connect.external ? undefined : new KafkaConnect(`${name}-connect`, {
         target,
         bootstrapServers: bootstrap,
         groupId: connectGroup,
@@ -149,7 +147,8 @@ export class Platform extends pulumi.ComponentResource {
         replicationFactor: args.kafka.replicationFactor,
         replicas: args.connect.replicas,
         image: args.connect.image,
-      }, { parent: this, dependsOn: topics }).endpoint;
+      }, { parent: this, dependsOn: topics });
+    const connect: ConnectEndpoint = connectCluster?.endpoint ?? { kind: "rest", url: args.connect.external!.url, passwordRef: args.connect.external!.passwordRef, ready: [] };
     const connectorName = `${args.topicPrefix}-postgres-source`;
     // Where Pulumi reaches the database (not the workloads): loopback on Docker, the external host.
     const probe = args.postgres.external ? { host: args.postgres.external.host, port: args.postgres.external.port } : server?.admin && { host: server.admin.host, port: server.admin.port };
@@ -224,7 +223,7 @@ export class Platform extends pulumi.ComponentResource {
       this.namespace = args.kubernetes!.namespace;
     }
     this.kongProxyUrl = kong.proxyUrl;
-    this.connectUrl = connect.kind === "rest" && !args.connect.external ? connect.url : undefined;
+    this.connectUrl = connectCluster?.url;
     this.postgresUrl = server?.url;
     this.mongodbUrl = mongo.hostUrl;
     this.registerOutputs({ kongProxyUrl: this.kongProxyUrl, connectUrl: this.connectUrl, postgresUrl: this.postgresUrl, mongodbUrl: this.mongodbUrl, workerConfig: this.workerConfig });

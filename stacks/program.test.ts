@@ -106,7 +106,20 @@ describe("dev program", () => {
     assert.equal(config["transforms.unwrap.delete.tombstone.handling.mode"], "rewrite-with-tombstone");
     assert.equal(config["transforms.unwrap.add.fields"], "op,lsn,source.ts_ms");
     assert.equal(config["database.hostname"], "postgres");
-    assert.equal(connector.connectUrl, "http://127.0.0.1:18083");
+    // The REST API wants credentials; the URL carrying them is a secret.
+    const url = connector.connectUrl as { value: string } & Record<string, unknown>;
+    assert.ok(url[SECRET_SIG] !== undefined, "connectUrl is a secret");
+    assert.equal(url.value, "http://coexist:generated-coexist-connect-rest-password@127.0.0.1:18083");
+  });
+
+  it("puts credentials on Connect's REST API, in files the file config provider cannot read", () => {
+    const envs = strings(container("connect").inputs.envs).map((s) => s.text);
+    assert.ok(envs.includes("CONNECT_REST_EXTENSION_CLASSES=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension"));
+    assert.ok(envs.includes("KAFKA_OPTS=-Djava.security.auth.login.config=/kafka/rest-auth/jaas.conf"));
+    const allowed = envs.find((e) => e.startsWith("CONNECT_CONFIG_PROVIDERS_FILE_PARAM_ALLOWED_PATHS=")) ?? "";
+    assert.ok(!allowed.includes("/kafka/rest-auth"), allowed);
+    const uploads = strings(container("connect").inputs.uploads).map((u) => u.text);
+    assert.ok(uploads.includes("/kafka/rest-auth/users.properties"));
   });
 
   it("serialises the connector provider into a self-contained module the engine can load", async () => {
@@ -149,7 +162,7 @@ describe("dev program", () => {
   });
 
   it("puts each credential only where it belongs, and only as a secret", () => {
-    const generated = { reconciler: "generated-coexist-reconciler-password", slotReader: "generated-coexist-slot-reader-password", mongoApp: "generated-coexist-mongodb-app-password", keyFile: "generated-coexist-mongodb-keyfile" };
+    const generated = { connectRest: "generated-coexist-connect-rest-password", reconciler: "generated-coexist-reconciler-password", slotReader: "generated-coexist-slot-reader-password", mongoApp: "generated-coexist-mongodb-app-password", keyFile: "generated-coexist-mongodb-keyfile" };
     const C = CONTAINER;
     const leaks = credentialLeaks(run.resources, { ...PASSWORDS, ...KONG, ...generated }, {
       "coexist:postgresPassword": [
@@ -158,6 +171,7 @@ describe("dev program", () => {
         { type: "pulumi-nodejs:dynamic/coexist:SqlScript", name: /-heartbeat-table$/, input: "connection" },
       ],
       "coexist:debeziumPassword": [{ type: "postgresql:index/role:Role", name: /-cdc-role$/, input: "password" }, { type: C, name: /-connect-worker$/, input: "uploads" }],
+      connectRest: [{ type: C, name: /-connect-worker$/, input: "uploads" }, { type: "pulumi-nodejs:dynamic/coexist:Connector", name: /-connector-registration$/, input: "connectUrl" }],
       "coexist:mongodbPassword": [{ type: C, name: /-mongodb-server$/, input: "uploads" }, { type: C, name: /-mongodb-init$/, input: "envs" }],
       reconciler: [
         { type: "postgresql:index/role:Role", name: /-cdc-reader-coexist_reconciler$/, input: "password" },

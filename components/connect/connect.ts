@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { deploy, KubernetesTarget, ServiceSpec, Target } from "../runtime";
+import { deploy, GeneratedSecret, KubernetesTarget, ServiceSpec, Target } from "../runtime";
 import { images } from "../versions";
 import { connectInternalTopics } from "../kafka/topics";
 import { createStrimziConnect } from "./strimzi";
@@ -22,13 +22,19 @@ export interface KafkaConnectArgs {
   readonly image?: string;
 }
 
+/** The REST API's one user (Docker); its password is generated and kept in the stack's state. */
+export const CONNECT_REST_USER = "coexist";
+/** Outside SECRETS_DIR on purpose: the file config provider, which connectors can use, may not read it. */
+const REST_AUTH_DIR = "/kafka/rest-auth";
+
 /**
  * Where connectors are registered, and how they reference the database password: a Connect REST
  * API (the Docker worker, or an external Connect cluster), or a Strimzi KafkaConnect whose
  * connectors are KafkaConnector resources.
  */
 export type ConnectEndpoint =
-  | { readonly kind: "rest"; readonly url: string; readonly passwordRef: string; readonly ready: pulumi.Resource[] }
+  /** `url` may carry user info (`http://user:password@host:port`): then it is a secret, sent as HTTP Basic credentials. */
+  | { readonly kind: "rest"; readonly url: pulumi.Input<string>; readonly passwordRef: string; readonly ready: pulumi.Resource[] }
   | { readonly kind: "strimzi"; readonly target: KubernetesTarget; readonly cluster: string; readonly passwordRef: string; readonly ready: pulumi.Resource[] };
 
 export const CONNECT_HOST = "connect";
@@ -61,8 +67,12 @@ export class KafkaConnect extends pulumi.ComponentResource {
       this.endpoint = { kind: "strimzi", target: args.target, cluster: c.name, passwordRef: c.passwordRef, ready: c.ready };
     } else {
       this.url = `http://127.0.0.1:${args.restHostPort}`;
-      this.ready = deploy(`${name}-worker`, connectService(args), args.target, { parent: this }).ready;
-      this.endpoint = { kind: "rest", url: this.url, passwordRef: SOURCE_PASSWORD_REF, ready: this.ready };
+      // Anything on the stack's network could otherwise register a connector that reads the
+      // database password through the file config provider and sends it elsewhere.
+      const restPassword = new GeneratedSecret(`${name}-rest-password`, {}, { parent: this }).value;
+      this.ready = deploy(`${name}-worker`, connectService({ ...args, restPassword }), args.target, { parent: this }).ready;
+      const withCredentials = pulumi.secret(pulumi.interpolate`http://${CONNECT_REST_USER}:${restPassword}@127.0.0.1:${args.restHostPort}`);
+      this.endpoint = { kind: "rest", url: withCredentials, passwordRef: SOURCE_PASSWORD_REF, ready: this.ready };
     }
     this.registerOutputs({ url: this.url });
   }
@@ -92,10 +102,22 @@ export function connectWorkerEnv(args: Pick<KafkaConnectArgs, "bootstrapServers"
     // Topics are pre-created by the stack with their retention; Connect must not create them.
     CONNECT_TOPIC_CREATION_ENABLE: "false",
     HEAP_OPTS: "-Xms256m -Xmx1g",
+    // The REST API asks every caller for credentials (Kafka's BasicAuthSecurityRestExtension).
+    CONNECT_REST_EXTENSION_CLASSES: "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension",
+    KAFKA_OPTS: `-Djava.security.auth.login.config=${REST_AUTH_DIR}/jaas.conf`,
   };
 }
 
-export function connectService(args: KafkaConnectArgs): ServiceSpec {
+/** The JAAS login config of Connect's REST API: users and passwords in a properties file beside it. */
+export function restJaasConfig(credentialsFile: string): string {
+  return `KafkaConnect {
+  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required
+  file="${credentialsFile}";
+};
+`;
+}
+
+export function connectService(args: KafkaConnectArgs & { restPassword: pulumi.Input<string> }): ServiceSpec {
   return {
     host: CONNECT_HOST,
     image: images.connect,
@@ -109,8 +131,15 @@ export function connectService(args: KafkaConnectArgs): ServiceSpec {
         // Connect runs as the image's unprivileged user, not root.
         mode: "0444",
       },
+      { path: `${REST_AUTH_DIR}/jaas.conf`, content: restJaasConfig(`${REST_AUTH_DIR}/users.properties`), mode: "0444" },
+      { path: `${REST_AUTH_DIR}/users.properties`, content: pulumi.interpolate`${CONNECT_REST_USER}: ${args.restPassword}\n`, secret: true, mode: "0444" },
     ],
-    healthcheck: { command: ["curl", "-fsS", `http://localhost:${CONNECT_REST_PORT}/connector-plugins`], intervalSeconds: 10, startPeriodSeconds: 30 },
+    // The password is read from the file at check time: it never sits in the container's config.
+    healthcheck: {
+      command: ["bash", "-c", `curl -fsS -u "${CONNECT_REST_USER}:$(sed -n 's/^${CONNECT_REST_USER}: //p' ${REST_AUTH_DIR}/users.properties)" http://localhost:${CONNECT_REST_PORT}/connector-plugins >/dev/null`],
+      intervalSeconds: 10,
+      startPeriodSeconds: 30,
+    },
   };
 }
 

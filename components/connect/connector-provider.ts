@@ -70,10 +70,10 @@ export const connectorProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async read(id: string, props: ProviderInputs): Promise<pulumi.dynamic.ReadResult> {
-    const res = await fetch(`${props.connectUrl}/connectors/${encodeURIComponent(id)}/config`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const res = await request("GET", `${props.connectUrl}/connectors/${encodeURIComponent(id)}/config`);
     if (res.status === 404) return { id: undefined as unknown as string, props: {} };
-    if (!res.ok) throw new Error(`GET ${props.connectUrl}/connectors/${id}/config: HTTP ${res.status}: ${await res.text()}`);
-    const server = (await res.json()) as Record<string, string>;
+    if (!res.ok) throw new Error(`GET ${shown(props.connectUrl)}/connectors/${id}/config: HTTP ${res.status}: ${res.body}`);
+    const server = JSON.parse(res.body) as Record<string, string>;
     return { id, props: { ...props, config: normaliseServerConfig(server, props.config) } };
   },
 
@@ -88,14 +88,26 @@ export const connectorProvider: pulumi.dynamic.ResourceProvider = {
     if (!exists) return;
     await resetOffsets(props.connectUrl, id, deadline);
     const res = await request("DELETE", `${props.connectUrl}/connectors/${encodeURIComponent(id)}`);
-    if (!res.ok && !isUnknownConnector(res.status, res.body)) throw new Error(`DELETE ${props.connectUrl}/connectors/${id}: HTTP ${res.status}: ${res.body}`);
+    if (!res.ok && !isUnknownConnector(res.status, res.body)) throw new Error(`DELETE ${shown(props.connectUrl)}/connectors/${id}: HTTP ${res.status}: ${res.body}`);
   },
 };
 
+/**
+ * One call to Connect's REST API. A URL with user info (`http://user:password@host:8083`, a secret
+ * input) becomes HTTP Basic credentials: fetch refuses credentials in a URL, and Connect's REST
+ * API should require them (BasicAuthSecurityRestExtension).
+ */
 async function request(method: string, url: string, body?: unknown): Promise<{ ok: boolean; status: number; body: string }> {
-  const res = await fetch(url, {
+  const u = new URL(url);
+  const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+  if (u.username !== "") {
+    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString("base64")}`;
+    u.username = "";
+    u.password = "";
+  }
+  const res = await fetch(u, {
     method,
-    headers: { "content-type": "application/json", accept: "application/json" },
+    headers,
     body: body === undefined ? null : JSON.stringify(body),
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
@@ -104,10 +116,15 @@ async function request(method: string, url: string, body?: unknown): Promise<{ o
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A URL as an error message may show it: without its credentials. */
+function shown(url: string): string {
+  return url.replace(/^(\w+:\/\/)[^/@]*@/, "$1");
+}
+
 async function putConfig(inputs: ProviderInputs): Promise<void> {
   const url = `${inputs.connectUrl}/connectors/${encodeURIComponent(inputs.name)}/config`;
   const res = await request("PUT", url, inputs.config);
-  if (!res.ok) throw new Error(`PUT ${url}: HTTP ${res.status}: ${res.body}`);
+  if (!res.ok) throw new Error(`PUT ${shown(url)}: HTTP ${res.status}: ${res.body}`);
 }
 
 async function waitRunning(inputs: ProviderInputs): Promise<void> {
@@ -146,12 +163,12 @@ async function stopConnector(connectUrl: string, name: string, deadline: number)
   if (isUnknownConnector(res.status, res.body)) return false;
   if (res.status === 404 || res.status === 405) {
     throw new Error(
-      `Kafka Connect at ${connectUrl} has no PUT /connectors/{name}/stop (found HTTP ${res.status}: ${res.body}); ` +
+      `Kafka Connect at ${shown(connectUrl)} has no PUT /connectors/{name}/stop (found HTTP ${res.status}: ${res.body}); ` +
         `deleting ${name} without stopping it and resetting its offsets (KIP-875, Kafka 3.6+) would let a successor under the same ` +
         `name resume from its offsets; fix: upgrade Kafka Connect to 3.6 or newer`,
     );
   }
-  if (!res.ok) throw new Error(`PUT ${base}/stop: HTTP ${res.status}: ${res.body}`);
+  if (!res.ok) throw new Error(`PUT ${shown(base)}/stop: HTTP ${res.status}: ${res.body}`);
   let last = "no status yet";
   while (Date.now() < deadline) {
     const s = await request("GET", `${base}/status`);
@@ -165,7 +182,7 @@ async function stopConnector(connectUrl: string, name: string, deadline: number)
     }
     await sleep(250);
   }
-  throw new Error(`connector ${name}: not STOPPED after PUT ${base}/stop (last status: ${last}); fix: check the Connect worker's log and retry`);
+  throw new Error(`connector ${name}: not STOPPED after PUT ${shown(base)}/stop (last status: ${last}); fix: check the Connect worker's log and retry`);
 }
 
 /** DELETE /connectors/{name}/offsets until GET shows none: a successor under the same name starts from a clean slate. */

@@ -26,6 +26,12 @@ export interface PlatformConfig {
     readonly slotName: string;
     readonly publicationName: string;
     readonly heartbeatIntervalMs: number;
+    /**
+     * The source generation: raised whenever the LSN sequence may restart (new server, restore,
+     * point-in-time recovery, a re-snapshot from clean connector offsets). Stamped on every
+     * change event; the sync worker's guard orders by it before the LSN.
+     */
+    readonly generation: number;
   };
   readonly kafka: {
     readonly port: number;

@@ -99,6 +99,7 @@ export class Platform extends pulumi.ComponentResource {
           publicationName: source.publicationName,
           heartbeat: { table: HEARTBEAT_TABLE, intervalMs: args.postgres.heartbeatIntervalMs },
           captures: args.captures,
+          epoch: args.postgres.generation,
         }),
       },
       dependsOn: [...source.ready, ...topicResources],
@@ -128,6 +129,8 @@ export class Platform extends pulumi.ComponentResource {
         batchMaxWaitMs: args.workers.batchMaxWaitMs,
         metricsPort: args.workers.metricsPort,
         reconcileRepair: args.workers.reconcileRepair,
+        retentionHours: args.kafka.retentionHours,
+        generation: args.postgres.generation,
       }),
       mongodbUrl: mongodb.internalUrl,
       postgresUrl: pulumi.secret(

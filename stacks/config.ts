@@ -78,6 +78,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     slotName: p.string("postgres.slotName", pg.slotName, `coexist_${slotSuffix}`, /^[a-z0-9_]{1,63}$/, "lower-case letters, digits and _, at most 63 characters"),
     publicationName: p.string("postgres.publicationName", pg.publicationName, `coexist_${slotSuffix}`, IDENT, "a lower-case SQL identifier"),
     heartbeatIntervalMs: p.int("postgres.heartbeatIntervalMs", pg.heartbeatIntervalMs, 10_000, 1_000, 3_600_000),
+    generation: p.int("postgres.generation", pg.generation, 0, 0, 4_294_967_295),
   };
   if (postgres.demoSchema && !ephemeral) p.add(`${NS}:postgres.demoSchema: only dev and pr-<n> stacks load the demo schema, found true on ${env}; fix: remove the key (the application's migrations own the tables)`);
 

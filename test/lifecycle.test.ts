@@ -11,7 +11,7 @@ import { reconcile, tableReport } from "./support/reconciler";
 import { metricValue, type WorkerProcess } from "./support/worker-process";
 
 const TTL_SECONDS = 4;
-const p = new Pipeline(undefined, undefined, undefined, { workerConfig: { tombstones: { ttlSeconds: TTL_SECONDS, purgeIntervalSeconds: 1 } } });
+const p = new Pipeline(undefined, undefined, undefined, { workerConfig: (c) => ({ ...c, tombstones: { ttlSeconds: TTL_SECONDS, purgeIntervalSeconds: 1 } }) });
 const orders = () => p.db.collection("orders");
 const order = (id: number) => orders().findOne({ _id: id as never });
 let worker: WorkerProcess;

@@ -34,8 +34,8 @@ export const STORE_ENV = { COEXIST_MONGODB_COMPAT: "ferretdb-v1" } as const;
 export interface PipelineOptions {
   /** The source generation stamped by the connector and rendered into the worker config. @default 0 */
   readonly epoch?: number;
-  /** Worker config sections layered over renderWorkerConfig's output (e.g. a short tombstone TTL). */
-  readonly workerConfig?: Record<string, unknown>;
+  /** Adjusts renderWorkerConfig's output (e.g. a short tombstone TTL, tight timeouts). */
+  readonly workerConfig?: (rendered: WorkerConfig) => object;
 }
 
 /** The data plane's broker keeps topics 24 h (scripts/dataplane.d/kafka.sh log.retention.hours). */
@@ -118,7 +118,7 @@ export class Pipeline {
       retentionHours: DATAPLANE_RETENTION_HOURS,
       generation: this.options.epoch ?? 0,
     });
-    return { ...rendered, ...this.options.workerConfig } as WorkerConfig;
+    return (this.options.workerConfig?.(rendered) ?? rendered) as WorkerConfig;
   }
 
   /** The connector as the stack renders it; PUT is idempotent, so this also updates it (e.g. a new epoch). */

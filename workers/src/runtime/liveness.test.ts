@@ -37,6 +37,22 @@ describe("Liveness", () => {
     c.advance(30_000);
     l.lagObserved(12n);
     c.advance(31_000);
+    assert.equal(l.live(), true, "the records have waited 31 s, not 61");
+    l.lagObserved(12n);
+    c.advance(30_000);
+    assert.equal(l.live(), false);
+  });
+
+  it("measures the wait from when records started waiting, not from the last idle reading", () => {
+    const c = clock();
+    const l = new Liveness(60_000, c.now);
+    l.lagObserved(0n);
+    c.advance(50_000);
+    l.batchStarted();
+    l.lagObserved(3n);
+    c.advance(30_000);
+    assert.equal(l.live(), true);
+    c.advance(31_000);
     assert.equal(l.live(), false);
   });
 

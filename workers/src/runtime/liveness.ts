@@ -24,7 +24,11 @@ export class Liveness {
   }
 
   batchStarted(): void {
-    this.#batchSince ??= this.now();
+    if (this.#batchSince !== null) return;
+    const t = this.now();
+    this.#batchSince = t;
+    // Nothing was known to wait before this batch: the wait starts with it.
+    if (!this.#lagPending) this.#lastProgress = t;
   }
 
   batchCompleted(): void {
@@ -35,10 +39,12 @@ export class Liveness {
   /** Total lag over the assigned partitions, as last read from Kafka. */
   lagObserved(total: bigint): void {
     const t = this.now();
+    const wasPending = this.#lagPending;
     this.#lagReadAt = t;
     this.#lagPending = total > 0n;
-    // Nothing to do is progress too: an idle worker is alive.
-    if (!this.#lagPending && this.#batchSince === null) this.#lastProgress = t;
+    // Nothing to do is progress too: an idle worker is alive. Records that were not pending at
+    // the previous reading only started waiting now, so the bound starts now.
+    if (this.#batchSince === null && (!this.#lagPending || !wasPending)) this.#lastProgress = t;
   }
 
   /** Milliseconds since the last completed batch (or the last idle observation). */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MongoBulkWriteError, type Db, type Document } from "mongodb";
+import { MongoBulkWriteError, MongoNetworkTimeoutError, type Db, type Document } from "mongodb";
 import type { Change } from "../sync/change.js";
 import { encodeVersion, STREAM, version } from "../sync/version.js";
 import { ORDERS } from "../testing/records.js";
@@ -51,7 +51,7 @@ describe("expandDotted", () => {
  * show: MongoDB carrying on after an error, transient error codes. The guard itself is tested
  * against a real store in test/guard.test.ts.
  */
-function scriptedDb(script: Array<{ errors: Array<[index: number, code: number]>; processed?: number }>, stored: Document[] = []) {
+function scriptedDb(script: Array<{ errors: Array<[index: number, code: number]>; processed?: number; network?: boolean }>, stored: Document[] = []) {
   const calls: number[] = [];
   const db = {
     collection: () => ({
@@ -60,6 +60,8 @@ function scriptedDb(script: Array<{ errors: Array<[index: number, code: number]>
       bulkWrite: async (ops: unknown[]) => {
         calls.push(ops.length);
         const step = script.shift() ?? { errors: [] };
+        // What the driver throws when the connection times out mid-bulk: no write errors at all.
+        if (step.network) throw new MongoBulkWriteError(new MongoNetworkTimeoutError("connection 5 to 127.0.0.1:27017 timed out") as never, { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, upsertedIds: {}, insertedIds: {} } as never);
         const processed = step.processed ?? ops.length;
         const ok = processed - step.errors.length;
         const result = { insertedCount: 0, matchedCount: ok, modifiedCount: ok, deletedCount: 0, upsertedCount: 0, upsertedIds: {}, insertedIds: {} };
@@ -85,6 +87,24 @@ describe("writeChanges against scripted server answers", () => {
   it("refuses to report success when MongoDB acknowledges fewer writes than sent", async () => {
     const { db } = scriptedDb([{ errors: [[0, 11000]], processed: 1 }], [{ _id: 1, _v: base.v }]);
     await assert.rejects(writeChanges(db, "orders", [change(1), change(2), change(3)]), /acknowledged 1 of 3/);
+  });
+
+  it("fails the batch when the connection breaks mid-bulk, on either flavor, instead of resubmitting forever", async () => {
+    for (const flavor of ["mongodb", "ferretdb-v1"] as const) {
+      const { db, calls } = scriptedDb([{ errors: [], network: true }, { errors: [], network: true }]);
+      await assert.rejects(writeChanges(db, "orders", [change(1), change(2)], flavor), /bulk write failed: connection 5 .* timed out/);
+      assert.equal(calls.length, 1, flavor);
+    }
+  });
+
+  it("sends FerretDB v1 at most 8 statements per command, whose update handler holds a connection per statement", async () => {
+    const { db, calls } = scriptedDb([]);
+    const r = await writeChanges(db, "orders", Array.from({ length: 20 }, (_, i) => change(i + 1)), "ferretdb-v1");
+    assert.deepEqual(calls, [8, 8, 4]);
+    assert.equal(r.applied, 20);
+    const mongo = scriptedDb([]);
+    await writeChanges(mongo.db, "orders", Array.from({ length: 20 }, (_, i) => change(i + 1)));
+    assert.deepEqual(mongo.calls, [20]);
   });
 
   it("hands back documents the server refuses for good, to be dead-lettered", async () => {

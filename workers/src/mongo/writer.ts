@@ -80,6 +80,16 @@ export function buildWriteOps(changes: readonly Change[], now: Date): AnyBulkWri
 const REJECTED_CODES = new Set([2, 14, 52, 55, 56, 57, 121, 10334, 17419, 17280]);
 
 /**
+ * FerretDB v1.24 keeps every statement's query iterator (one SQLite connection each) open until
+ * the whole `update` command returns (msg_update.go: `defer closer.Close()` inside the loop over
+ * statements), and opens at most 100 connections per database. A bulk of ~100 statements, or
+ * concurrent bulks adding up to that, deadlocks the database until FerretDB restarts (seen in
+ * the chaos run: 100 sql.Rows held, every later request waiting in DB.conn). With the switch,
+ * bulks are sent in commands of at most this many statements.
+ */
+const FERRETDB_MAX_STATEMENTS = 8;
+
+/**
  * Writes one partition's compacted changes into their collection.
  * `flavor: "ferretdb-v1"` handles FerretDB v1 stopping an unordered bulk write at its first
  * error (MongoDB carries on): the unprocessed tail is resubmitted. With real MongoDB an
@@ -99,8 +109,9 @@ export async function writeChanges(db: Db, collection: string, changes: readonly
   const rejected: Rejection[] = [];
   const duplicates: Array<{ change: Change; keyPattern: Document | undefined; message: string }> = [];
   let offset = 0;
+  const chunk = flavor === "ferretdb-v1" ? FERRETDB_MAX_STATEMENTS : ops.length;
   while (offset < ops.length) {
-    const slice = ops.slice(offset);
+    const slice = ops.slice(offset, offset + chunk);
     let done: number;
     try {
       const r = await db.collection(collection).bulkWrite(slice, { ordered: false });
@@ -109,6 +120,9 @@ export async function writeChanges(db: Db, collection: string, changes: readonly
     } catch (e) {
       if (!(e instanceof MongoBulkWriteError)) throw e;
       const errors = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
+      // The driver also wraps a network or server error in MongoBulkWriteError, with no write
+      // errors: nothing is known about the writes, so the batch fails and is retried.
+      if (errors.length === 0) throw new Error(`${collection}: bulk write failed: ${e.message}`, { cause: e });
       for (const w of errors) {
         const change = live[offset + w.index] as Change;
         if (w.code === DUPLICATE_KEY) duplicates.push({ change, keyPattern: (w.err as { keyPattern?: Document } | undefined)?.keyPattern, message: w.errmsg ?? "E11000" });

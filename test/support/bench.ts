@@ -190,7 +190,7 @@ async function main(): Promise<void> {
     result.endToEndLagAt1000RowsPerSecond = {
       inMemoryStore: { seconds: LAG_SECONDS, rows: memoryRows, ...memoryLag },
       ferretdb: { seconds: FERRET_LAG_SECONDS, rows: ferretRows, caughtUpWithin120s: caughtUp, ...ferretLag },
-      measuredAs: `${HISTOGRAM}: PostgreSQL commit ts_ms (__source_ts_ms) to MongoDB write acknowledged`,
+      measuredAs: `${HISTOGRAM}: PostgreSQL commit (source.ts_ms) to MongoDB write acknowledged`,
     };
     const t = result.throughputRowsPerSecond as { ferretdb: { ratio: number } };
     result.targets = {

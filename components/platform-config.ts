@@ -84,6 +84,12 @@ export interface PlatformConfig {
     /** Instances of the provisioned cluster on Kubernetes. */
     readonly instances: number;
     readonly storageSize: string;
+    /**
+     * The source generation: raised whenever the LSN sequence may restart (new server, restore,
+     * point-in-time recovery, a re-snapshot from clean connector offsets). Stamped on every
+     * change event; the sync worker's guard orders by it before the LSN.
+     */
+    readonly generation: number;
   };
   readonly kafka: {
     readonly port: number;

@@ -165,6 +165,7 @@ export class Platform extends pulumi.ComponentResource {
           publicationName: args.postgres.publicationName,
           heartbeat: { table: HEARTBEAT_TABLE, intervalMs: args.postgres.heartbeatIntervalMs },
           captures: args.captures,
+          epoch: args.postgres.generation,
         }),
       },
       // A destroy deletes the connector before the slot and publication (it depends on them), and the
@@ -188,6 +189,8 @@ export class Platform extends pulumi.ComponentResource {
       batchMaxWaitMs: args.workers.batchMaxWaitMs,
       metricsPort: args.workers.metricsPort,
       reconcileRepair: args.workers.reconcileRepair,
+      retentionHours: args.kafka.retentionHours,
+      generation: args.postgres.generation,
     });
     const image = target.kind === "docker" ? buildWorkerImage(`${name}-worker-image`, target, { parent: this }).imageName : args.workers.image!;
     new SyncWorkers(`${name}-workers`, {

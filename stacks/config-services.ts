@@ -49,7 +49,7 @@ export function parseServices(p: Problems, get: (key: string) => unknown, ctx: C
 function parsePostgres(p: Problems, value: unknown, ctx: Context): PlatformConfig["postgres"] {
   const pg = p.object("postgres", value, [
     "database", "port", "maxSlotWalKeepSize", "maxReplicationSlots", "maxWalSenders", "demoSchema", "slotName", "publicationName",
-    "heartbeatIntervalMs", "debeziumUser", "external", "cdcSource", "instances", "storageSize",
+    "heartbeatIntervalMs", "debeziumUser", "external", "cdcSource", "instances", "storageSize", "generation",
   ]);
   const slotSuffix = ctx.stack.replace(/[^a-z0-9]/g, "_");
   const ex = p.optionalObject("postgres.external", pg.external, ["host", "port", "sslmode", "adminUser"]);
@@ -73,6 +73,7 @@ function parsePostgres(p: Problems, value: unknown, ctx: Context): PlatformConfi
     slotName: p.string("postgres.slotName", pg.slotName, `coexist_${slotSuffix}`, /^[a-z0-9_]{1,63}$/, "lower-case letters, digits and _, at most 63 characters"),
     publicationName: p.string("postgres.publicationName", pg.publicationName, `coexist_${slotSuffix}`, IDENT, "a lower-case SQL identifier"),
     heartbeatIntervalMs: p.int("postgres.heartbeatIntervalMs", pg.heartbeatIntervalMs, 10_000, 1_000, 3_600_000),
+    generation: p.int("postgres.generation", pg.generation, 0, 0, 4_294_967_295),
     debeziumUser: p.string("postgres.debeziumUser", pg.debeziumUser, "debezium", IDENT, "a lower-case role name"),
     external,
     cdcSource,

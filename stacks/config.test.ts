@@ -57,6 +57,13 @@ describe("parseConfig", () => {
     assert.deepEqual(c.captures.map((x) => x.table), ["public.orders", "public.customers"]);
   });
 
+  it("defaults the source generation to 0 and refuses one the connector cannot stamp", () => {
+    assert.equal(parseConfig(raw(), "dev", SECRET_KEYS).postgres.generation, 0);
+    assert.equal(parseConfig(raw({ "coexist:postgres": { generation: 2 } }), "dev", SECRET_KEYS).postgres.generation, 2);
+    const [p] = problemsOf(() => parseConfig(raw({ "coexist:postgres": { generation: -1 } }), "dev", SECRET_KEYS));
+    assert.match(p, /^coexist:postgres\.generation: .*-1/);
+  });
+
   it("keeps 0 and false instead of replacing them with defaults", () => {
     const c = parseConfig(raw({ "coexist:workers": { batchMaxWaitMs: 0 }, "coexist:postgres": { demoSchema: false } }), "pr-7", SECRET_KEYS);
     assert.equal(c.workers.batchMaxWaitMs, 0);

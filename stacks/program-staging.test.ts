@@ -140,7 +140,7 @@ describe("staging program (Kubernetes)", () => {
     }
   });
 
-  it("runs the sync worker as a Deployment with probes, a PodDisruptionBudget, and the reconciler as a CronJob", () => {
+  it("runs the sync worker as a Deployment with probes and a PodDisruptionBudget, and the reconciler self-scheduled with its metrics served", () => {
     const sync = podTemplates(run).find((p) => p.owner.type === "kubernetes:apps/v1:Deployment" && get(p.template, "metadata", "labels", "app.kubernetes.io/component") === "sync");
     assert.ok(sync, "a sync Deployment");
     assert.equal(get(sync.owner.inputs, "spec", "replicas"), 2);
@@ -148,9 +148,11 @@ describe("staging program (Kubernetes)", () => {
     assert.equal(get(container, "livenessProbe", "httpGet", "path"), "/healthz");
     assert.equal(get(container, "readinessProbe", "httpGet", "path"), "/readyz");
     assert.ok(run.byType("kubernetes:policy/v1:PodDisruptionBudget").some((p) => get(p.inputs, "spec", "selector", "matchLabels", "app.kubernetes.io/name") === "sync"));
-    const cron = run.one("kubernetes:batch/v1:CronJob").inputs;
-    assert.equal(get(cron, "spec", "schedule"), "15 * * * *");
-    assert.equal(get(cron, "spec", "concurrencyPolicy"), "Forbid");
+    const reconciler = podTemplates(run).find((p) => get(p.template, "metadata", "labels", "app.kubernetes.io/component") === "reconciler");
+    const rc = (get(reconciler?.template, "spec", "containers") as Record<string, unknown>[])[0];
+    assert.deepEqual(get(rc, "args"), ["node", "dist/reconciler/main.js", "--schedule", "15 * * * *"]);
+    assert.equal(get(rc, "readinessProbe", "httpGet", "path"), "/readyz");
+    assert.ok(run.byType("kubernetes:core/v1:Service").some((s) => get(s.inputs, "metadata", "name") === "reconciler"), "a Service to scrape it by");
   });
 
   it("rolls the gateway's pods when its config changes (a checksum of its files on the pod template)", () => {

@@ -95,7 +95,7 @@ describe("dev program", () => {
     assert.equal(slot.name, "coexist_dev");
   });
 
-  it("registers the connector with slot, publication, heartbeat and Debezium 3.x flattening", () => {
+  it("registers the connector with slot, publication, heartbeat, truncates and the source epoch", () => {
     const connector = run.one("pulumi-nodejs:dynamic/coexist:Connector").inputs;
     const config = connector.config as Record<string, string>;
     assert.equal(config["slot.name"], "coexist_dev");
@@ -103,8 +103,8 @@ describe("dev program", () => {
     assert.equal(config["publication.autocreate.mode"], "disabled");
     assert.equal(config["heartbeat.interval.ms"], "10000");
     assert.match(config["heartbeat.action.query"], /"coexist"\."heartbeat"/);
-    assert.equal(config["transforms.unwrap.delete.tombstone.handling.mode"], "rewrite-with-tombstone");
-    assert.equal(config["transforms.unwrap.add.fields"], "op,lsn,source.ts_ms");
+    assert.equal(config["skipped.operations"], "none");
+    assert.equal(config["transforms.epoch.static.field"], "__epoch");
     assert.equal(config["database.hostname"], "postgres");
     // The REST API wants credentials; the URL carrying them is a secret.
     const url = connector.connectUrl as { value: string } & Record<string, unknown>;

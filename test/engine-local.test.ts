@@ -73,7 +73,7 @@ describe("the local stack on the real engine and API server", () => {
     const up = await timed("up", () => stack.up());
     assert.equal(up.summary.result, "succeeded");
     const objects = await objectsIn(env, namespace);
-    for (const expected of ["deployment.apps/sync", "deployment.apps/kong", "cronjob.batch/reconciler", "service/kong", "networkpolicy.networking.k8s.io/default-deny-ingress"]) {
+    for (const expected of ["deployment.apps/sync", "deployment.apps/kong", "deployment.apps/reconciler", "service/kong", "networkpolicy.networking.k8s.io/default-deny-ingress"]) {
       assert.ok(objects.includes(expected), `${expected} in ${objects.join(", ")}`);
     }
     const status = (await (await fetch(`${env.CONNECT_URL}/connectors/${config.topicPrefix}-postgres-source/status`)).json()) as { connector: { state: string } };

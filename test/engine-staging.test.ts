@@ -71,7 +71,7 @@ describe("the staging program on the real engine and API server", () => {
       "kafka.kafka.strimzi.io/kafka", "kafkanodepool.kafka.strimzi.io/dual-role", "kafkaconnect.kafka.strimzi.io/connect",
       "kafkaconnector.kafka.strimzi.io/coexist-postgres-source", "kafkatopic.kafka.strimzi.io/coexist.public.orders",
       "cluster.postgresql.cnpg.io/postgres", "publication.postgresql.cnpg.io/coexist-staging", "mongodbcommunity.mongodbcommunity.mongodb.com/mongodb",
-      "deployment.apps/sync", "deployment.apps/kong", "cronjob.batch/reconciler", "job.batch/cdc-setup", "job.batch/mongodb-init",
+      "deployment.apps/sync", "deployment.apps/kong", "deployment.apps/reconciler", "job.batch/cdc-setup", "job.batch/mongodb-init",
       "poddisruptionbudget.policy/sync", "networkpolicy.networking.k8s.io/allow-postgres",
     ]) {
       assert.ok(objects.includes(expected), `${expected} missing from ${namespace}: ${objects.join(", ")}`);

@@ -7,32 +7,19 @@ import assert from "node:assert/strict";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { decodeOptionsFor } from "../workers/src/mongo/compat.js";
+import { reconcileTable } from "../workers/src/reconciler/reconcile.js";
+import type { Logger } from "../workers/src/runtime/log.js";
+import { pg } from "../workers/src/testing/deps.js";
+import { eventually, freePort } from "./support/dataplane";
 import { converged } from "./support/equality";
 import { Pipeline, STORE_ENV } from "./support/pipeline";
-import { WorkerProcess } from "./support/worker-process";
+import { reconcile as run, tableReport } from "./support/reconciler";
+import { metricValue, WorkerProcess } from "./support/worker-process";
 
 const p = new Pipeline();
-
-interface Report {
-  repair: boolean;
-  tables: Array<{ table: string; rows: number; missing: number; extra: number; different: number; repaired: { missing: number; extra: number; different: number }; samples: { missing: string[]; extra: string[]; different: string[] } }>;
-}
-
-async function reconcile(...args: string[]): Promise<{ report: Report; metrics: string }> {
-  const metricsFile = join(tmpdir(), `coexist-it-${p.id}-reconcile.prom`);
-  const run = WorkerProcess.spawn(
-    "workers/src/reconciler/main.ts",
-    ["--metrics-file", metricsFile, ...args],
-    { COEXIST_CONFIG: JSON.stringify(p.workerConfig), MONGODB_URL: p.env.MONGODB_URL, POSTGRES_URL: p.env.POSTGRES_URL, ...STORE_ENV },
-    join(tmpdir(), `coexist-it-${p.id}-reconciler.log`),
-  );
-  const code = await run.exited;
-  assert.equal(code, 0, `reconciler failed: ${run.tail()}`);
-  const { readFileSync } = await import("node:fs");
-  return { report: JSON.parse(run.stdout.join("")) as Report, metrics: readFileSync(metricsFile, "utf8") };
-}
-
-const orders = (r: Report) => r.tables.find((t) => t.table === "public.orders");
+const reconcile = (...args: string[]) => run(p, ...args);
+const orders = tableReport;
 
 describe("reconciler", { timeout: 300_000 }, () => {
   before(async () => {
@@ -65,7 +52,7 @@ describe("reconciler", { timeout: 300_000 }, () => {
     const found = orders((await reconcile()).report);
     assert.deepEqual([found?.missing, found?.extra, found?.different], [1, 1, 1]);
     assert.deepEqual([found?.samples.missing, found?.samples.extra, found?.samples.different], [["10"], ["9999"], ["20"]]);
-    assert.deepEqual(found?.repaired, { missing: 0, extra: 0, different: 0 }, "without --repair nothing is written");
+    assert.deepEqual(found?.repaired, { missing: 0, extra: 0, different: 0, ahead: 0 }, "without --repair nothing is written");
     assert.equal((await col.findOne({ _id: 20 as never }))?.status, "tampered");
 
     // CDC keeps flowing during the repair run; a repair must never win over these newer writes.
@@ -86,5 +73,62 @@ describe("reconciler", { timeout: 300_000 }, () => {
     assert.equal((await col.findOne({ _id: 150 as never }))?.status, "concurrent", "no repair overwrote a newer CDC write");
     const clean = orders((await reconcile()).report);
     assert.deepEqual([clean?.missing, clean?.extra, clean?.different], [0, 0, 0]);
+  });
+
+  it("holds no transaction open across pages: each page of rows is read in its own short snapshot", async () => {
+    const app = `coexist-reconcile-probe-${p.id}`;
+    const pool = new pg.Pool({ connectionString: p.env.POSTGRES_URL, max: 2, application_name: app });
+    const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+    const capture = p.workerConfig.captures.find((c) => c.table === "public.orders");
+    assert.ok(capture);
+    let longest = 0;
+    let done = false;
+    const watch = (async () => {
+      while (!done) {
+        const r = await p.pool.query("SELECT coalesce(max(extract(epoch FROM clock_timestamp() - xact_start)), 0)::float AS s FROM pg_stat_activity WHERE application_name = $1", [app]);
+        longest = Math.max(longest, Number(r.rows[0].s));
+        await new Promise((res) => setTimeout(res, 10));
+      }
+    })();
+    const t0 = Date.now();
+    try {
+      const report = await reconcileTable({ pool, db: p.db, batchSize: 10, repair: false, decode: decodeOptionsFor(STORE_ENV.COEXIST_MONGODB_COMPAT), log: quiet, generation: 0 }, capture);
+      assert.equal(report.rows, 300);
+    } finally {
+      done = true;
+      await watch;
+      await pool.end();
+    }
+    const runSeconds = (Date.now() - t0) / 1000;
+    assert.ok(runSeconds > 1, `the scan must last long enough to tell (${runSeconds}s)`);
+    assert.ok(longest < runSeconds / 4, `the longest transaction lasted ${longest.toFixed(3)}s of a ${runSeconds.toFixed(3)}s scan`);
+  });
+
+  it("serves its metrics on metrics.port while it runs on a schedule", async () => {
+    const port = await freePort();
+    const config = { ...p.workerConfig, metrics: { port } };
+    const scheduled = WorkerProcess.spawn(
+      "workers/src/reconciler/main.ts",
+      ["--schedule", "0 0 1 1 *", "--run-at-start"],
+      { COEXIST_CONFIG: JSON.stringify(config), MONGODB_URL: p.env.MONGODB_URL, POSTGRES_URL: p.env.POSTGRES_URL, COEXIST_METRICS_HOST: "127.0.0.1", ...STORE_ENV },
+      join(tmpdir(), `coexist-it-${p.id}-reconciler-scheduled.log`),
+    );
+    try {
+      const text = await eventually(
+        "the first run's gauges on /metrics",
+        async () => {
+          if (scheduled.exitCode !== null) throw new Error(`reconciler exited ${scheduled.exitCode}: ${scheduled.tail()}`);
+          const body = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+          return metricValue(body, "coexist_reconcile_last_run_timestamp_seconds") > 0 && metricValue(body, "coexist_reconcile_running") === 0 ? body : undefined;
+        },
+        60_000,
+      );
+      assert.equal(metricValue(text, "coexist_reconcile_rows", { table: "public.orders" }), 300);
+      assert.equal(metricValue(text, "coexist_reconcile_divergent_documents", { table: "public.orders", kind: "missing" }), 0);
+      assert.ok(metricValue(text, "coexist_reconcile_process_resident_memory_bytes") > 0, "process metrics too");
+      assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
+    } finally {
+      assert.equal(await scheduled.stop("SIGTERM"), 0);
+    }
   });
 });

@@ -45,14 +45,15 @@ describe("renderConnectorConfig", () => {
     assert.equal(heartbeatActionQuery("coexist.heartbeat"), config["heartbeat.action.query"]);
   });
 
-  it("flattens with Debezium 3.x settings, never the removed delete.handling.mode", () => {
-    assert.equal(config["transforms"], "unwrap");
-    assert.equal(config["transforms.unwrap.type"], "io.debezium.transforms.ExtractNewRecordState");
-    assert.equal(config["transforms.unwrap.delete.tombstone.handling.mode"], "rewrite-with-tombstone");
-    assert.equal(config["transforms.unwrap.add.fields"], "op,lsn,source.ts_ms");
-    assert.equal(config["transforms.unwrap.delete.handling.mode"], undefined);
-    assert.equal(config["transforms.unwrap.drop.tombstones"], undefined);
+  it("emits Debezium's envelope unflattened, with truncates, stamped with the source epoch", () => {
+    assert.equal(config["transforms"], "epoch", "ExtractNewRecordState would drop truncate events");
+    assert.equal(config["transforms.epoch.type"], "org.apache.kafka.connect.transforms.InsertField$Value");
+    assert.equal(config["transforms.epoch.static.field"], "__epoch");
+    assert.equal(config["transforms.epoch.static.value"], "0");
+    assert.equal(renderConnectorConfig({ ...input, epoch: 3 })["transforms.epoch.static.value"], "3");
+    assert.equal(config["skipped.operations"], "none", "Debezium's default skips truncates");
     assert.equal(config["database.server.name"], undefined, "removed in Debezium 2.0; topic.prefix replaces it");
+    assert.throws(() => renderConnectorConfig({ ...input, epoch: -1 }), /epoch must be an integer between 0 and 4294967295.*got -1/);
   });
 
   it("keeps NUMERIC exact and lets the worker see column types", () => {

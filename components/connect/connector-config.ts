@@ -25,6 +25,14 @@ export interface ConnectorConfigInput {
   readonly pollIntervalMs?: number;
   /** @default "initial" — a new slot starts with a full snapshot, so no row is skipped. */
   readonly snapshotMode?: "initial" | "no_data" | "when_needed";
+  /**
+   * The source generation (`coexist:postgres.generation`), stamped on every event as `__epoch`.
+   * The sync worker orders documents by (epoch, snapshot-or-stream, LSN): LSNs restart lower on
+   * a new or restored server, and a higher epoch makes its changes win. Raise it whenever the
+   * LSN sequence may restart (new server, restore, point-in-time recovery) or the connector
+   * re-snapshots from clean offsets. @default 0
+   */
+  readonly epoch?: number;
 }
 
 export const POSTGRES_CONNECTOR_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
@@ -74,6 +82,10 @@ export function renderConnectorConfig(input: ConnectorConfigInput): Record<strin
   if (input.captures.length === 0) {
     throw new Error(`connector ${input.name}: captures is empty; declare at least one table in coexist:capture`);
   }
+  const epoch = input.epoch ?? 0;
+  if (!Number.isInteger(epoch) || epoch < 0 || epoch > 0xffff_ffff) {
+    throw new Error(`connector ${input.name}: epoch must be an integer between 0 and 4294967295 (coexist:postgres.generation), got ${epoch}`);
+  }
   return {
     "connector.class": POSTGRES_CONNECTOR_CLASS,
     "tasks.max": "1",
@@ -109,18 +121,22 @@ export function renderConnectorConfig(input: ConnectorConfigInput): Record<strin
     "decimal.handling.mode": "precise",
     "time.precision.mode": "adaptive_time_microseconds",
     "include.schema.changes": "false",
+    // Debezium skips truncates by default ("t"); the worker carries them to the read model.
+    "skipped.operations": "none",
     "tombstones.on.delete": "true",
     "key.converter": JSON_CONVERTER,
     "key.converter.schemas.enable": "false",
     "value.converter": JSON_CONVERTER,
     // The worker decodes logical types (Decimal, ZonedTimestamp, Json...) from the value schema.
     "value.converter.schemas.enable": "true",
-    "transforms": "unwrap",
-    "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
-    // Debezium 3.2+ replaced delete.handling.mode: a delete becomes a record flagged __deleted=true
-    // carrying __lsn (so the sink can guard it) followed by a tombstone for compacted topics.
-    "transforms.unwrap.delete.tombstone.handling.mode": "rewrite-with-tombstone",
-    "transforms.unwrap.add.fields": "op,lsn,source.ts_ms",
+    // The worker reads Debezium's envelope (before/after/source/op) as is. ExtractNewRecordState
+    // is not used: it drops truncate events whatever its settings (Debezium 3.6,
+    // AbstractExtractRecordStrategy.handleTruncateRecord), and the envelope already carries
+    // op, source.lsn and source.ts_ms. The only transform stamps the source generation.
+    "transforms": "epoch",
+    "transforms.epoch.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+    "transforms.epoch.static.field": "__epoch",
+    "transforms.epoch.static.value": String(epoch),
     // A record that fails conversion stops the task loudly rather than being skipped.
     "errors.tolerance": "none",
   };

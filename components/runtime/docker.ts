@@ -26,8 +26,7 @@ export function runOnDocker(name: string, spec: ServiceSpec, target: DockerTarge
     {
       name: `${target.namePrefix}-${spec.host}`,
       image: spec.image,
-      // Docker has no scheduler: a scheduled spec runs as one process that schedules itself.
-      command: spec.schedule ? [...(spec.command ?? []), ...spec.schedule.selfScheduledArgs] : spec.command,
+      command: spec.command,
       entrypoints: spec.entrypoint,
       envs: dockerEnv(spec),
       user: spec.user,

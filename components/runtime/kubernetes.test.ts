@@ -25,7 +25,6 @@ describe("Kubernetes realisation of a ServiceSpec", () => {
     assert.equal(workloadKind(base), "Deployment");
     assert.equal(workloadKind({ ...base, volumes: [{ name: "data", path: "/data" }] }), "StatefulSet");
     assert.equal(workloadKind({ ...base, job: true }), "Job");
-    assert.equal(workloadKind({ ...base, schedule: { cron: "0 * * * *", selfScheduledArgs: [] } }), "CronJob");
   });
 
   it("runs as the spec's non-root uid with no privilege escalation, no capabilities and a read-only root filesystem", () => {

@@ -5,7 +5,7 @@ import { FileSpec, HttpProbe, ServiceSpec } from "./service";
 import { KubernetesTarget } from "./target";
 
 export interface KubernetesService {
-  /** The workload: a Deployment, StatefulSet, Job or CronJob. */
+  /** The workload: a Deployment, StatefulSet or Job. */
   readonly workload: pulumi.CustomResource;
   /** The Service, when a port is exposed. */
   readonly service?: k8s.core.v1.Service;
@@ -24,8 +24,7 @@ export function selectorLabels(spec: Pick<ServiceSpec, "host">): Record<string, 
 }
 
 /** Which workload kind realises a spec. */
-export function workloadKind(spec: ServiceSpec): "Deployment" | "StatefulSet" | "Job" | "CronJob" {
-  if (spec.schedule) return "CronJob";
+export function workloadKind(spec: ServiceSpec): "Deployment" | "StatefulSet" | "Job" {
   if (spec.job) return "Job";
   return (spec.volumes ?? []).length > 0 ? "StatefulSet" : "Deployment";
 }
@@ -110,7 +109,7 @@ export function renderPodTemplate(spec: ServiceSpec, labels: Record<string, stri
     ...Object.keys(spec.secretEnv ?? {}).map((name) => ({ name, valueFrom: { secretKeyRef: { name: names.env, key: name } } })),
     ...Object.entries(spec.secretRefEnv ?? {}).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } })),
   ];
-  const long = !spec.job && !spec.schedule;
+  const long = !spec.job;
   const readiness = spec.probes?.readiness ? probe(spec.probes.readiness) : long ? execProbe(spec) : undefined;
   const liveness = spec.probes?.liveness ? probe(spec.probes.liveness) : long ? execProbe(spec) : undefined;
   return {
@@ -165,7 +164,7 @@ export function runOnKubernetes(name: string, spec: ServiceSpec, target: Kuberne
   const wo: pulumi.CustomResourceOptions = { ...o, dependsOn: mergeDependsOn(opts.dependsOn, configs) };
   const workload = createWorkload(name, spec, target, metadata(spec.host), selector, template, wo);
 
-  const exposed = (spec.ports ?? []).filter((p) => (p.exposure ?? "cluster") !== "none" && !spec.job && !spec.schedule);
+  const exposed = (spec.ports ?? []).filter((p) => (p.exposure ?? "cluster") !== "none" && !spec.job);
   let service: k8s.core.v1.Service | undefined;
   if (exposed.length > 0) {
     const isPublic = exposed.some((p) => p.exposure === "public");
@@ -177,7 +176,7 @@ export function runOnKubernetes(name: string, spec: ServiceSpec, target: Kuberne
       spec: { type: isPublic ? target.publicServiceType : "ClusterIP", selector, ports: exposed.map((p) => ({ name: p.name, port: p.container, targetPort: p.name })) },
     }, o);
   }
-  if ((spec.replicas ?? 1) > 1 && workloadKind(spec) !== "Job" && workloadKind(spec) !== "CronJob") {
+  if ((spec.replicas ?? 1) > 1 && workloadKind(spec) !== "Job") {
     // A node drain may take at most one replica at a time.
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: metadata(spec.host), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, o);
   }
@@ -199,18 +198,6 @@ function createWorkload(
   opts: pulumi.CustomResourceOptions,
 ): pulumi.CustomResource {
   switch (workloadKind(spec)) {
-    case "CronJob":
-      return new k8s.batch.v1.CronJob(name, {
-        metadata,
-        spec: {
-          schedule: spec.schedule!.cron,
-          // A run still going when the next is due is left to finish; runs never overlap.
-          concurrencyPolicy: "Forbid",
-          successfulJobsHistoryLimit: 3,
-          failedJobsHistoryLimit: 3,
-          jobTemplate: { spec: { backoffLimit: 2, template } },
-        },
-      }, opts);
     case "Job":
       // A Job's template is immutable: a change replaces it, deleting the old one first (same name).
       return new k8s.batch.v1.Job(name, { metadata, spec: { backoffLimit: 6, template } }, { ...opts, deleteBeforeReplace: true });

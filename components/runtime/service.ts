@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 /**
- * A target-neutral description of one service, job or scheduled job. Components build it with
+ * A target-neutral description of one service or one-shot job. Components build it with
  * pure functions (tested without mocks); a target realises it (a container on Docker, a workload
  * on Kubernetes), so the two targets differ only where the platforms do.
  */
@@ -40,11 +40,6 @@ export interface ServiceSpec {
   readonly resources?: ResourceSpec;
   /** A one-shot job that runs to completion instead of a long-running service. */
   readonly job?: boolean;
-  /**
-   * Run on a five-field cron schedule: a CronJob on Kubernetes, where each run is `command`; on
-   * Docker (no scheduler) one long-running process given `command` + `selfScheduledArgs`.
-   */
-  readonly schedule?: { readonly cron: string; readonly selfScheduledArgs: readonly string[] };
 }
 
 export interface PortSpec {

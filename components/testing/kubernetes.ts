@@ -17,7 +17,7 @@ export function oneCustom(run: MockRun, kind: string): Recorded {
   return found[0] as Recorded;
 }
 
-export const WORKLOADS = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob"];
+export const WORKLOADS = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:batch/v1:Job"];
 
 /** Every pod template the program declares, with the workload it belongs to. */
 export function podTemplates(run: MockRun): { owner: Recorded; template: Obj }[] {
@@ -25,8 +25,7 @@ export function podTemplates(run: MockRun): { owner: Recorded; template: Obj }[]
     .filter((r) => WORKLOADS.includes(r.type))
     .map((owner) => {
       const spec = owner.inputs.spec as Obj;
-      const template = owner.type.endsWith("CronJob") ? (((spec.jobTemplate as Obj).spec as Obj).template as Obj) : (spec.template as Obj);
-      return { owner, template };
+      return { owner, template: spec.template as Obj };
     });
 }
 

@@ -1,13 +1,15 @@
 import { Capture } from "../capture";
 import { topicFor } from "../connect/connector-config";
 
-/** The runtime config of the sync worker and the reconciler (workers/src/config.ts parses it). */
+/** The runtime config of the sync worker and the reconciler (workers/src/runtime/config.ts parses it). */
 export interface WorkerConfig {
   readonly kafka: { readonly brokers: string[]; readonly clientId: string; readonly groupId: string };
   readonly mongodb: { readonly database: string };
+  readonly source: { readonly generation: number };
   readonly dlqTopic: string;
   readonly captures: readonly (Capture & { readonly topic: string })[];
   readonly batch: { readonly maxRecords: number; readonly maxWaitMs: number };
+  readonly tombstones: { readonly ttlSeconds: number; readonly purgeIntervalSeconds: number };
   readonly metrics: { readonly port: number };
   readonly reconciler: { readonly batchSize: number; readonly repair: boolean };
 }
@@ -22,10 +24,36 @@ export interface WorkerConfigInput {
   readonly batchMaxRecords: number;
   readonly batchMaxWaitMs: number;
   readonly metricsPort: number;
+  /** Retention of the CDC topics (`coexist:kafka.retentionHours`); the tombstone TTL is derived from it. */
+  readonly retentionHours: number;
+  /** The source generation, as given to the connector's `epoch` (repairs are written in it). @default 0 */
+  readonly generation?: number;
   /** @default 1000 */
   readonly reconcileBatchSize?: number;
   /** Repair divergences the reconciler finds; otherwise it only reports them. @default false */
   readonly reconcileRepair?: boolean;
+  /** How often the worker deletes expired tombstones. @default 3600 */
+  readonly tombstonePurgeIntervalSeconds?: number;
+}
+
+/** Kafka's default `segment.ms`: records live until their whole segment is past retention. */
+const SEGMENT_ROLL_HOURS = 168;
+/** The DLQ keeps records 4x the CDC retention (components/kafka/topics.ts), and they can be re-driven. */
+const DLQ_RETENTION_FACTOR = 4;
+/** Slack for Kafka's retention check interval and the worker's purge interval. */
+const MARGIN_HOURS = 24;
+
+/**
+ * How long a soft tombstone must outlive its delete: longer than any record older than the
+ * delete can still be delivered, i.e. the DLQ's retention (a re-drive) plus a segment roll
+ * (a segment is deleted only once its newest record is past retention), plus a day. Purging earlier would
+ * let a replayed or re-driven older insert resurrect the row.
+ */
+export function tombstoneTtlSeconds(retentionHours: number): number {
+  if (!Number.isInteger(retentionHours) || retentionHours < 1) {
+    throw new Error(`tombstone TTL: retentionHours must be a positive integer (coexist:kafka.retentionHours), got ${retentionHours}`);
+  }
+  return (retentionHours * DLQ_RETENTION_FACTOR + SEGMENT_ROLL_HOURS + MARGIN_HOURS) * 3600;
 }
 
 /**
@@ -36,9 +64,11 @@ export function renderWorkerConfig(input: WorkerConfigInput): WorkerConfig {
   return {
     kafka: { brokers: input.brokers, clientId: "coexist-sync", groupId: input.groupId },
     mongodb: { database: input.database },
+    source: { generation: input.generation ?? 0 },
     dlqTopic: input.dlqTopic,
     captures: input.captures.map((c) => ({ ...c, topic: topicFor(input.topicPrefix, c.table) })),
     batch: { maxRecords: input.batchMaxRecords, maxWaitMs: input.batchMaxWaitMs },
+    tombstones: { ttlSeconds: tombstoneTtlSeconds(input.retentionHours), purgeIntervalSeconds: input.tombstonePurgeIntervalSeconds ?? 3600 },
     metrics: { port: input.metricsPort },
     reconciler: { batchSize: input.reconcileBatchSize ?? 1000, repair: input.reconcileRepair ?? false },
   };

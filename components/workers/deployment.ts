@@ -32,7 +32,12 @@ export interface SyncWorkersArgs {
 /** The uid of the worker image's `node` user (workers/Dockerfile): Kubernetes needs it numeric to verify non-root. */
 export const WORKER_UID = "1000";
 
-/** The sync worker replicas and the scheduled reconciler. */
+/**
+ * The sync worker replicas, the reconciler and the slot exporter. The reconciler runs as one
+ * long-lived process that schedules its own runs and serves /metrics (its divergence counts are
+ * what tells that the read model drifted); a Kubernetes CronJob's pods finish before Prometheus
+ * could scrape them, and the stack has no Pushgateway.
+ */
 export class SyncWorkers extends pulumi.ComponentResource {
   /** Labels of the sync worker's pods (Kubernetes), for NetworkPolicies. */
   readonly syncSelector?: Record<string, string>;
@@ -88,12 +93,15 @@ export function reconcilerService(args: SyncWorkersArgs): ServiceSpec {
     host: "reconciler",
     role: "reconciler",
     image: args.image,
-    command: ["node", "dist/reconciler/main.js"],
-    schedule: { cron: args.reconcileSchedule, selfScheduledArgs: ["--schedule", args.reconcileSchedule] },
+    command: ["node", "dist/reconciler/main.js", "--schedule", args.reconcileSchedule],
     user: WORKER_UID,
     env: { COEXIST_CONFIG: JSON.stringify(args.config), NODE_ENV: "production" },
     secretEnv: { ...mongo.secretEnv, ...postgres.secretEnv },
     secretRefEnv: { ...mongo.secretRefEnv, ...postgres.secretRefEnv },
+    ports: [{ name: HEALTH, container: args.config.metrics.port }],
+    healthcheck: { command: ["node", "-e", `fetch('http://127.0.0.1:${args.config.metrics.port}/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))`] },
+    // Live while it serves; ready while its last run succeeded (a failing run shows, without a restart loop).
+    probes: { liveness: { path: "/healthz", port: HEALTH }, readiness: { path: "/readyz", port: HEALTH } },
     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "1Gi" } },
   };
 }

@@ -20,7 +20,7 @@ import { parseRecord } from "../../workers/src/sync/change.js";
 import { BatchProcessor } from "../../workers/src/sync/processor.js";
 import { SyncWorker } from "../../workers/src/sync/worker.js";
 import { Consumer, MessagesStreamModes } from "../../workers/src/testing/deps.js";
-import { GuardedMemoryStore, MemoryDeadLetters } from "../../workers/src/testing/fakes.js";
+import { VersionedMemoryStore, MemoryDeadLetters } from "../../workers/src/testing/fakes.js";
 import { topicFor } from "../../components/connect/connector-config";
 import { eventually, newAdmin } from "./dataplane";
 import { DEMO_CAPTURES, Pipeline, STORE_ENV } from "./pipeline";
@@ -113,7 +113,7 @@ function percentiles(before: Map<number, number>, after: Map<number, number>): R
 
 function inMemoryWorker(groupSuffix: string) {
   const metrics = new SyncMetrics();
-  const store = new GuardedMemoryStore();
+  const store = new VersionedMemoryStore();
   const source = new PlatformaticSource({ brokers: p.env.KAFKA_BROKERS.split(","), clientId: "coexist-bench", groupId: `${p.groupId}-${groupSuffix}`, bufferRecords: 2000 });
   const processor = new BatchProcessor({ captures: p.workerConfig.captures, store, dlq: new MemoryDeadLetters(), metrics, decode: decodeOptionsFor("mongodb") });
   const worker = new SyncWorker({ source, processor, topics: [topic], batch: p.workerConfig.batch, metrics, log: quiet });
@@ -190,7 +190,7 @@ async function main(): Promise<void> {
     result.endToEndLagAt1000RowsPerSecond = {
       inMemoryStore: { seconds: LAG_SECONDS, rows: memoryRows, ...memoryLag },
       ferretdb: { seconds: FERRET_LAG_SECONDS, rows: ferretRows, caughtUpWithin120s: caughtUp, ...ferretLag },
-      measuredAs: `${HISTOGRAM}: PostgreSQL commit ts_ms (__source_ts_ms) to MongoDB write acknowledged`,
+      measuredAs: `${HISTOGRAM}: PostgreSQL commit (source.ts_ms) to MongoDB write acknowledged`,
     };
     const t = result.throughputRowsPerSecond as { ferretdb: { ratio: number } };
     result.targets = {

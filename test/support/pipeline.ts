@@ -31,6 +31,16 @@ const HEARTBEAT_TABLE = "coexist.heartbeat";
 /** FerretDB v1 is the local store: the worker's narrow compatibility switch (see workers/README.md). */
 export const STORE_ENV = { COEXIST_MONGODB_COMPAT: "ferretdb-v1" } as const;
 
+export interface PipelineOptions {
+  /** The source generation stamped by the connector and rendered into the worker config. @default 0 */
+  readonly epoch?: number;
+  /** Adjusts renderWorkerConfig's output (e.g. a short tombstone TTL, tight timeouts). */
+  readonly workerConfig?: (rendered: WorkerConfig) => object;
+}
+
+/** The data plane's broker keeps topics 24 h (scripts/dataplane.d/kafka.sh log.retention.hours). */
+const DATAPLANE_RETENTION_HOURS = 24;
+
 export class Pipeline {
   readonly id = randomBytes(4).toString("hex");
   readonly topicPrefix = `it${this.id}`;
@@ -51,6 +61,7 @@ export class Pipeline {
     readonly batch = { maxRecords: 500, maxWaitMs: 20 },
     /** Connector settings layered over renderConnectorConfig (bench what-ifs only; tests use none). */
     readonly connectorOverrides: Record<string, string> = {},
+    readonly options: PipelineOptions = {},
   ) {}
 
   get topics(): string[] {
@@ -71,8 +82,12 @@ export class Pipeline {
     await this.pool.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [this.slot]);
   }
 
-  /** `seed` runs after the source is prepared and before the connector starts: its rows arrive through the snapshot. */
-  async start(seed?: (pool: InstanceType<typeof pg.Pool>) => Promise<void>): Promise<void> {
+  /**
+   * `seed` runs after the source is prepared and before the connector starts: its rows arrive
+   * through the snapshot. `beforeConnector` runs after the topics and the store are ready, just
+   * before the connector is registered (e.g. to open a transaction that spans the snapshot).
+   */
+  async start(seed?: (pool: InstanceType<typeof pg.Pool>) => Promise<void>, hooks: { beforeConnector?: () => Promise<void> } = {}): Promise<void> {
     await this.prepareSource();
     await seed?.(this.pool);
     const admin = newAdmin(this.env);
@@ -83,26 +98,13 @@ export class Pipeline {
     }
     this.mongo = await newMongo(this.env);
     this.db = this.mongo.db(this.database);
-    const config = renderConnectorConfig({
-      name: this.connector,
-      topicPrefix: this.topicPrefix,
-      database: { host: this.env.PGHOST, port: Number(this.env.PGPORT), dbname: this.env.PGDATABASE, user: this.env.DEBEZIUM_USER },
-      passwordRef: this.env.DEBEZIUM_PASSWORD_REF,
-      slotName: this.slot,
-      publicationName: this.publication,
-      heartbeat: { table: HEARTBEAT_TABLE, intervalMs: 1_000 },
-      captures: this.captures,
-    });
-    const put = await connectRequest(this.env, "PUT", `/connectors/${this.connector}/config`, { ...config, ...this.connectorOverrides });
-    if (put.status >= 300) throw new Error(`Connect refused ${this.connector}: ${put.status} ${JSON.stringify(put.json)}`);
-    await eventually(`connector ${this.connector} RUNNING`, async () => {
-      const s = await connectRequest(this.env, "GET", `/connectors/${this.connector}/status`);
-      const st = s.json as { connector?: { state: string }; tasks?: Array<{ state: string; trace?: string }> };
-      const failed = st.tasks?.find((t) => t.state === "FAILED");
-      if (failed) throw new Error(`task FAILED: ${failed.trace?.split("\n")[0]}`);
-      return st.connector?.state === "RUNNING" && st.tasks?.[0]?.state === "RUNNING" ? true : undefined;
-    });
-    this.workerConfig = renderWorkerConfig({
+    this.workerConfig = this.renderWorkerConfig();
+    await hooks.beforeConnector?.();
+    await this.registerConnector();
+  }
+
+  renderWorkerConfig(): WorkerConfig {
+    const rendered = renderWorkerConfig({
       brokers: this.env.KAFKA_BROKERS.split(","),
       topicPrefix: this.topicPrefix,
       groupId: this.groupId,
@@ -113,13 +115,48 @@ export class Pipeline {
       batchMaxWaitMs: this.batch.maxWaitMs,
       metricsPort: 0,
       reconcileRepair: false,
+      retentionHours: DATAPLANE_RETENTION_HOURS,
+      generation: this.options.epoch ?? 0,
     });
+    return (this.options.workerConfig?.(rendered) ?? rendered) as WorkerConfig;
+  }
+
+  /** The connector as the stack renders it; PUT is idempotent, so this also updates it (e.g. a new epoch). */
+  async registerConnector(epoch = this.options.epoch ?? 0): Promise<void> {
+    const config = renderConnectorConfig({
+      name: this.connector,
+      topicPrefix: this.topicPrefix,
+      database: { host: this.env.PGHOST, port: Number(this.env.PGPORT), dbname: this.env.PGDATABASE, user: this.env.DEBEZIUM_USER },
+      passwordRef: this.env.DEBEZIUM_PASSWORD_REF,
+      slotName: this.slot,
+      publicationName: this.publication,
+      heartbeat: { table: HEARTBEAT_TABLE, intervalMs: 1_000 },
+      captures: this.captures,
+      epoch,
+    });
+    const put = await connectRequest(this.env, "PUT", `/connectors/${this.connector}/config`, { ...config, ...this.connectorOverrides });
+    if (put.status >= 300) throw new Error(`Connect refused ${this.connector}: ${put.status} ${JSON.stringify(put.json)}`);
+    await this.connectorRunning();
+  }
+
+  async connectorRunning(timeoutMs = 90_000): Promise<void> {
+    await eventually(
+      `connector ${this.connector} RUNNING`,
+      async () => {
+        const s = await connectRequest(this.env, "GET", `/connectors/${this.connector}/status`);
+        const st = s.json as { connector?: { state: string }; tasks?: Array<{ state: string; trace?: string }> };
+        const failed = st.tasks?.find((t) => t.state === "FAILED");
+        if (failed) throw new Error(`task FAILED: ${failed.trace?.split("\n")[0]}`);
+        return st.connector?.state === "RUNNING" && st.tasks?.[0]?.state === "RUNNING" ? true : undefined;
+      },
+      timeoutMs,
+    );
   }
 
   /** Starts a sync worker as a child process (the image's entrypoint, run from source). */
-  async startWorker(extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
+  async startWorker(extraEnv: Record<string, string> = {}, configOverrides: Record<string, unknown> = {}): Promise<WorkerProcess> {
     const port = await freePort();
-    const config = { ...this.workerConfig, metrics: { port } };
+    const config = { ...this.workerConfig, ...configOverrides, metrics: { port } };
     const w = WorkerProcess.spawn(
       "workers/src/sync/main.ts",
       [],

@@ -31,3 +31,17 @@ describe("parseJsonLossless", () => {
     assert.throws(() => parseJsonLossless('{"a":12345678901234567890} x'), SyntaxError);
   });
 });
+
+describe("parseJsonLossless with fields that may be rounded", () => {
+  it("keeps other 64-bit integers exact while ignoring the roundable ones", () => {
+    const text = '{"ts_ns":1795703697799387000,"id":9223372036854775807}';
+    const v = parseJsonLossless(text, /"ts_[un]s":\d+/g) as { id: unknown };
+    assert.equal(v.id, 9223372036854775807n);
+  });
+
+  it("takes the fast path when only roundable fields have 16+ digits", () => {
+    const v = parseJsonLossless('{"ts_ns":1795703697799387000,"lsn":26656072}', /"ts_[un]s":\d+/g) as { ts_ns: unknown; lsn: unknown };
+    assert.equal(typeof v.ts_ns, "number");
+    assert.equal(v.lsn, 26656072);
+  });
+});

@@ -6,9 +6,12 @@
  * reviver source access, so integers that do not fit a double are parsed
  * here as `bigint`. The slow path only runs when the text contains a run of
  * 16+ digits, which ordinary CDC records (ids, ms timestamps) do not.
+ * `roundable` matches fields whose digits may be rounded (never read), so that
+ * they alone do not force the slow path.
  */
-export function parseJsonLossless(text: string): unknown {
-  if (!/\d{16,}/.test(text)) return JSON.parse(text);
+export function parseJsonLossless(text: string, roundable?: RegExp): unknown {
+  const probe = roundable ? text.replace(roundable, "") : text;
+  if (!/\d{16,}/.test(probe)) return JSON.parse(text);
   const parser = new LosslessParser(text);
   const value = parser.value();
   parser.end();

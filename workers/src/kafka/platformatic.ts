@@ -13,7 +13,14 @@ import { deadLetterHeaders, type DeadLetter, type DeadLetterSink, type RecordSou
 export interface KafkaClientOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
+  /**
+   * Bound on every request (fetch, commit, metadata, produce) and on connecting: a hung broker
+   * surfaces as an error instead of a worker that waits forever. @default 10000
+   */
+  readonly timeoutMs?: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 10_000;
 
 type Msg = Message<Buffer, Buffer, Buffer, Buffer>;
 
@@ -22,6 +29,18 @@ type Msg = Message<Buffer, Buffer, Buffer, Buffer>;
  * off. Messages are buffered from the library's stream and handed out in
  * batches; the stream is paused while the buffer is full so memory stays
  * bounded while a batch is being written.
+ *
+ * Rebalances: on a group join the library's stream re-fetches every assigned partition from
+ * its committed offset, while records fetched before (in this buffer, in the stream's own
+ * buffer, or in a fetch still in flight) keep arriving. So:
+ * - records of partitions no longer assigned are dropped (from the buffer at the join, and on
+ *   arrival): their new owner reads them from the committed offset;
+ * - records of partitions still assigned are kept even when they arrive twice or out of order
+ *   (dropping them could open a gap): the processor compacts by version, not by arrival, and
+ *   the guard makes the second copy a no-op;
+ * - a commit is the highest offset of the batch per partition, sent only for a partition still
+ *   assigned and only when it is above the group's committed offset: it never moves backwards,
+ *   even when another member committed further while the partition was away.
  */
 export class PlatformaticSource implements RecordSource {
   readonly #consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
@@ -35,10 +54,13 @@ export class PlatformaticSource implements RecordSource {
 
   constructor(options: KafkaClientOptions & { readonly groupId: string; readonly bufferRecords: number }) {
     this.#highWater = options.bufferRecords;
+    const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#consumer = new Consumer({
       clientId: options.clientId,
       bootstrapBrokers: [...options.brokers],
       groupId: options.groupId,
+      timeout,
+      connectTimeout: timeout,
       // A crashed worker's partitions move after 10 s instead of the library's 60 s.
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
@@ -47,7 +69,14 @@ export class PlatformaticSource implements RecordSource {
       maxWaitTime: 100,
       retries: 10,
     });
+    this.#consumer.on("consumer:group:join", () => {
+      this.rebalances++;
+      this.#dropUnassigned();
+    });
   }
+
+  /** Group joins seen (the first one included); exposed for metrics and tests. */
+  rebalances = 0;
 
   async start(topics: readonly string[]): Promise<void> {
     const stream = await this.#consumer.consume({
@@ -60,6 +89,7 @@ export class PlatformaticSource implements RecordSource {
     });
     this.#stream = stream;
     stream.on("data", (m: Msg) => {
+      if (!this.#assigned(m.topic, m.partition)) return;
       const r: RawRecord = { topic: m.topic, partition: m.partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null };
       this.#messages.set(r, m);
       this.#buffer.push(r);
@@ -85,18 +115,29 @@ export class PlatformaticSource implements RecordSource {
       if (remaining <= 0) break;
       await this.#waitForRecords(remaining);
     }
+    this.#dropUnassigned();
     const out = this.#buffer.splice(0, max);
     if (this.#stream?.isPaused() && this.#buffer.length < this.#highWater) this.#stream.resume();
     return out;
   }
 
   async commit(records: readonly RawRecord[]): Promise<void> {
-    const last = new Map<string, Msg>();
+    const highest = new Map<string, Msg>();
     for (const r of records) {
       const m = this.#messages.get(r);
-      if (m) last.set(`${r.topic}:${r.partition}`, m);
+      const k = `${r.topic}:${r.partition}`;
+      const prev = highest.get(k);
+      if (m && (!prev || m.offset > prev.offset)) highest.set(k, m);
     }
-    await Promise.all([...last.values()].map((m) => m.commit()));
+    const committed = this.#stream?.offsetsCommitted;
+    const due = [...highest.entries()].filter(([k, m]) => {
+      if (!this.#assigned(m.topic, m.partition)) return false;
+      // Unknown right after a join (the stream is re-reading the committed offsets): skip;
+      // the records come again and are committed then.
+      const floor = committed?.get(k);
+      return floor !== undefined && m.offset + 1n > floor;
+    });
+    await Promise.all(due.map(([, m]) => m.commit()));
   }
 
   async lag(topics: readonly string[]): Promise<Map<string, bigint>> {
@@ -119,6 +160,17 @@ export class PlatformaticSource implements RecordSource {
     this.interrupt();
     await this.#stream?.close();
     await this.#consumer.close(true);
+  }
+
+  #assigned(topic: string, partition: number): boolean {
+    return this.#consumer.assignments?.some((a) => a.topic === topic && a.partitions.includes(partition)) ?? false;
+  }
+
+  #dropUnassigned(): void {
+    const kept = this.#buffer.filter((r) => this.#assigned(r.topic, r.partition));
+    if (kept.length === this.#buffer.length) return;
+    this.#buffer.splice(0, this.#buffer.length, ...kept);
+    if (this.#stream?.isPaused() && this.#buffer.length < this.#highWater) this.#stream.resume();
   }
 
   #notify(): void {
@@ -153,9 +205,12 @@ export class PlatformaticDeadLetterSink implements DeadLetterSink {
     options: KafkaClientOptions,
     private readonly topic: string,
   ) {
+    const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#producer = new Producer({
       clientId: `${options.clientId}-dlq`,
       bootstrapBrokers: [...options.brokers],
+      timeout,
+      connectTimeout: timeout,
       acks: ProduceAcks.ALL,
       retries: 10,
       serializers: { headerKey: (k?: string) => (k === undefined ? undefined : Buffer.from(k)) },

@@ -1,22 +1,24 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db, type Document } from "mongodb";
-import { ORDERS } from "../testing/records.js";
+import { MongoBulkWriteError, MongoNetworkTimeoutError, type Db, type Document } from "mongodb";
 import type { Change } from "../sync/change.js";
-import { buildWriteOps, writeChanges } from "./writer.js";
+import { encodeVersion, STREAM, version } from "../sync/version.js";
+import { ORDERS } from "../testing/records.js";
+import { buildWriteOps, expandDotted, writeChanges } from "./writer.js";
 
 const now = new Date("2024-01-01T00:00:00Z");
 const record = { topic: ORDERS.topic, partition: 0, offset: 0n, key: null, value: null };
-const base = { record, capture: ORDERS, id: 42, op: "u" as const, lsn: 100, sourceTsMs: null };
-const change = (id: number): Change => ({ ...base, id, deleted: false, doc: { v: id }, partial: false });
+const v = version(2, STREAM, 100);
+const base = { record, capture: ORDERS, id: 42, op: "u" as const, version: v, v: encodeVersion(v), lsn: 100, sourceTsMs: null };
+const guard = { _id: 42, $or: [{ _v: { $lt: "00000002-1-0000000000000064" } }, { _v: { $exists: false } }] };
 
 describe("buildWriteOps", () => {
-  it("guards a full image with _lsn < lsn and replaces the document with sync metadata", () => {
+  it("guards a full image with an older _v and replaces the document with sync metadata", () => {
     const [op] = buildWriteOps([{ ...base, deleted: false, doc: { status: "paid" }, partial: false }], now);
     assert.deepEqual(op, {
       replaceOne: {
-        filter: { _id: 42, _lsn: { $lt: 100 } },
-        replacement: { status: "paid", _lsn: 100, _source: "postgresql:public.orders", _synced_at: now },
+        filter: guard,
+        replacement: { status: "paid", _v: "00000002-1-0000000000000064", _lsn: 100, _source: "postgresql:public.orders", _synced_at: now },
         upsert: true,
       },
     });
@@ -24,26 +26,42 @@ describe("buildWriteOps", () => {
 
   it("writes a delete as a guarded soft tombstone that drops the row's fields", () => {
     const [op] = buildWriteOps([{ ...base, op: "d", deleted: true, doc: null, partial: false }], now);
-    assert.deepEqual((op as { replaceOne: Document }).replaceOne.replacement, { _deleted: true, _lsn: 100, _source: "postgresql:public.orders", _synced_at: now });
-    assert.deepEqual((op as { replaceOne: Document }).replaceOne.filter, { _id: 42, _lsn: { $lt: 100 } });
+    assert.deepEqual((op as { replaceOne: Document }).replaceOne.replacement, { _deleted: true, _v: base.v, _lsn: 100, _source: "postgresql:public.orders", _synced_at: now });
+    assert.deepEqual((op as { replaceOne: Document }).replaceOne.filter, guard);
   });
 
-  it("uses $set for a partial image so unchanged TOAST columns keep their stored values, and clears _deleted", () => {
+  it("uses $set for a partial image, never over a tombstone, and flags a document it has to create", () => {
     const [op] = buildWriteOps([{ ...base, deleted: false, doc: { status: "paid" }, partial: true }], now);
     const u = (op as { updateOne: Document }).updateOne;
-    assert.deepEqual(u.update, { $set: { status: "paid", _lsn: 100, _source: "postgresql:public.orders", _synced_at: now }, $unset: { _deleted: "" } });
+    assert.deepEqual(u.filter, { ...guard, _deleted: { $ne: true } });
+    assert.deepEqual(u.update, { $set: { status: "paid", _v: base.v, _lsn: 100, _source: "postgresql:public.orders", _synced_at: now }, $setOnInsert: { _partial: true } });
     assert.equal(u.upsert, true);
   });
 });
 
-/** A collection whose bulkWrite answers from a script: per call, which op indexes fail and with what code. */
-function scriptedDb(script: Array<{ errors: Array<[index: number, code: number]>; processed?: number }>) {
+describe("expandDotted", () => {
+  it("nests dotted paths for a replacement document", () => {
+    assert.deepEqual(expandDotted({ "address.city": "Lyon", "address.zip": "1", name: "a" }), { address: { city: "Lyon", zip: "1" }, name: "a" });
+  });
+});
+
+/**
+ * A database whose bulkWrite answers from a script (per call: which op indexes fail, with what
+ * code, how many ops the server processed), for the server behaviours the local store cannot
+ * show: MongoDB carrying on after an error, transient error codes. The guard itself is tested
+ * against a real store in test/guard.test.ts.
+ */
+function scriptedDb(script: Array<{ errors: Array<[index: number, code: number]>; processed?: number; network?: boolean }>, stored: Document[] = []) {
   const calls: number[] = [];
   const db = {
     collection: () => ({
-      bulkWrite: async (ops: AnyBulkWriteOperation<Document>[]) => {
+      findOne: async () => null,
+      find: () => ({ toArray: async () => stored }),
+      bulkWrite: async (ops: unknown[]) => {
         calls.push(ops.length);
         const step = script.shift() ?? { errors: [] };
+        // What the driver throws when the connection times out mid-bulk: no write errors at all.
+        if (step.network) throw new MongoBulkWriteError(new MongoNetworkTimeoutError("connection 5 to 127.0.0.1:27017 timed out") as never, { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, upsertedIds: {}, insertedIds: {} } as never);
         const processed = step.processed ?? ops.length;
         const ok = processed - step.errors.length;
         const result = { insertedCount: 0, matchedCount: ok, modifiedCount: ok, deletedCount: 0, upsertedCount: 0, upsertedIds: {}, insertedIds: {} };
@@ -58,11 +76,35 @@ function scriptedDb(script: Array<{ errors: Array<[index: number, code: number]>
   return { db, calls };
 }
 
-describe("writeChanges", () => {
-  it("counts duplicate-key errors as stale: the stored version is newer", async () => {
-    const { db } = scriptedDb([{ errors: [[1, 11000]] }]);
-    const r = await writeChanges(db, "orders", [change(1), change(2), change(3)]);
-    assert.deepEqual([r.applied, r.stale, r.rejected.length], [2, 1, 0]);
+const change = (id: number): Change => ({ ...base, id, deleted: false, doc: { v: id }, partial: false });
+
+describe("writeChanges against scripted server answers", () => {
+  it("fails the batch on a transient or unknown write error", async () => {
+    const { db } = scriptedDb([{ errors: [[0, 91]] }]);
+    await assert.rejects(writeChanges(db, "orders", [change(1)]), /_id 1 failed.*code 91/);
+  });
+
+  it("refuses to report success when MongoDB acknowledges fewer writes than sent", async () => {
+    const { db } = scriptedDb([{ errors: [[0, 11000]], processed: 1 }], [{ _id: 1, _v: base.v }]);
+    await assert.rejects(writeChanges(db, "orders", [change(1), change(2), change(3)]), /acknowledged 1 of 3/);
+  });
+
+  it("fails the batch when the connection breaks mid-bulk, on either flavor, instead of resubmitting forever", async () => {
+    for (const flavor of ["mongodb", "ferretdb-v1"] as const) {
+      const { db, calls } = scriptedDb([{ errors: [], network: true }, { errors: [], network: true }]);
+      await assert.rejects(writeChanges(db, "orders", [change(1), change(2)], flavor), /bulk write failed: connection 5 .* timed out/);
+      assert.equal(calls.length, 1, flavor);
+    }
+  });
+
+  it("sends FerretDB v1 at most 8 statements per command, whose update handler holds a connection per statement", async () => {
+    const { db, calls } = scriptedDb([]);
+    const r = await writeChanges(db, "orders", Array.from({ length: 20 }, (_, i) => change(i + 1)), "ferretdb-v1");
+    assert.deepEqual(calls, [8, 8, 4]);
+    assert.equal(r.applied, 20);
+    const mongo = scriptedDb([]);
+    await writeChanges(mongo.db, "orders", Array.from({ length: 20 }, (_, i) => change(i + 1)));
+    assert.deepEqual(mongo.calls, [20]);
   });
 
   it("hands back documents the server refuses for good, to be dead-lettered", async () => {
@@ -70,22 +112,5 @@ describe("writeChanges", () => {
     const r = await writeChanges(db, "orders", [change(1), change(2)]);
     assert.equal(r.rejected[0]?.change.id, 1);
     assert.equal(r.applied, 1);
-  });
-
-  it("fails the batch on a transient or unknown write error", async () => {
-    const { db } = scriptedDb([{ errors: [[0, 91]] }]);
-    await assert.rejects(writeChanges(db, "orders", [change(1)]), /_id 1 failed.*code 91/);
-  });
-
-  it("refuses to report success when MongoDB acknowledges fewer writes than sent", async () => {
-    const { db } = scriptedDb([{ errors: [[0, 11000]], processed: 1 }]);
-    await assert.rejects(writeChanges(db, "orders", [change(1), change(2), change(3)]), /acknowledged 1 of 3/);
-  });
-
-  it("with ferretdb-v1, resubmits the writes after the one that stopped the bulk", async () => {
-    const { db, calls } = scriptedDb([{ errors: [[0, 11000]], processed: 1 }, { errors: [] }]);
-    const r = await writeChanges(db, "orders", [change(1), change(2), change(3)], "ferretdb-v1");
-    assert.deepEqual(calls, [3, 2]);
-    assert.deepEqual([r.applied, r.stale], [2, 1]);
   });
 });

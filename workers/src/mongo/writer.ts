@@ -1,50 +1,20 @@
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db, type Document } from "mongodb";
-import type { StoreFlavor } from "./compat.js";
 import type { Change } from "../sync/change.js";
+import { idKey } from "../sync/compact.js";
+import { olderThan } from "../sync/version.js";
+import type { StoreFlavor } from "./compat.js";
+import { lsnOf, readWatermark } from "./truncate.js";
 
 /** Fields the sync adds; excluded from reconciler hashes. */
-export const META_FIELDS = ["_lsn", "_source", "_synced_at"] as const;
+export const META_FIELDS = ["_v", "_lsn", "_source", "_synced_at"] as const;
 export const DUPLICATE_KEY = 11000;
 
 export interface WriteResult {
   /** Changes that replaced an older version or created the document. */
   readonly applied: number;
-  /** Changes skipped because the stored version has the same or a newer LSN. */
+  /** Changes skipped because the stored version is the same or newer, or a TRUNCATE covers them. */
   readonly stale: number;
 }
-
-export function sourceOf(table: string): string {
-  return `postgresql:${table}`;
-}
-
-/**
- * One guarded upsert per change. The filter only matches a stored document
- * with an older `_lsn`; when the stored one is newer or equal, the upsert
- * tries to insert a second document with the same `_id` and fails with
- * E11000, which means "skip". A delete writes a soft tombstone under the
- * same guard, so a replayed insert can never resurrect it.
- */
-export function buildWriteOps(changes: readonly Change[], now: Date): AnyBulkWriteOperation<Document>[] {
-  return changes.map((c) => {
-    const filter = { _id: c.id, _lsn: { $lt: c.lsn } } as Document;
-    const meta = { _lsn: c.lsn, _source: sourceOf(c.capture.table), _synced_at: now };
-    if (c.deleted || c.doc === null) {
-      return { replaceOne: { filter, replacement: { _deleted: true, ...meta }, upsert: true } };
-    }
-    if (c.partial) {
-      return { updateOne: { filter, update: { $set: { ...c.doc, ...meta }, $unset: { _deleted: "" } }, upsert: true } };
-    }
-    return { replaceOne: { filter, replacement: { ...c.doc, ...meta }, upsert: true } };
-  });
-}
-
-/**
- * Write errors that reject one document for good (invalid field name,
- * too large, failed validation): retrying cannot help, so the change is
- * dead-lettered instead of blocking its partition. Anything else fails
- * the batch, which is retried.
- */
-const REJECTED_CODES = new Set([2, 14, 52, 55, 56, 57, 121, 10334, 17419, 17280]);
 
 export interface Rejection {
   readonly change: Change;
@@ -52,26 +22,96 @@ export interface Rejection {
   readonly message: string;
 }
 
+export interface WriteOutcome extends WriteResult {
+  /** Documents MongoDB refuses for good (invalid, too large): dead-lettered at once. */
+  readonly rejected: Rejection[];
+  /**
+   * Changes that collided on a unique index other than `_id` (one a read service added):
+   * a real write that did not happen. The batch is retried; if they still collide, they are
+   * dead-lettered. Never counted as stale.
+   */
+  readonly conflicts: Rejection[];
+}
+
+export function sourceOf(table: string): string {
+  return `postgresql:${table}`;
+}
+
+function meta(c: Pick<Change, "v" | "lsn" | "capture">, now: Date): Document {
+  return { _v: c.v, _lsn: c.lsn, _source: sourceOf(c.capture.table), _synced_at: now };
+}
+
+/**
+ * One guarded upsert per change. The filter only matches a stored document with an older
+ * version (`_v`, see version.ts); when the stored one is newer or equal, the upsert tries to
+ * insert a second document with the same `_id` and fails with E11000, which then means
+ * "skip" (checked: see classifyDuplicates). A delete writes a soft tombstone under the same
+ * guard, so a replayed insert can never resurrect it.
+ *
+ * A partial image (unchanged TOAST columns not sent) is a `$set` of the columns it has. It
+ * never matches a tombstone, and when it has to create the document, `_partial: true` says
+ * which documents lack columns, so readers and the reconciler can tell (the reconciler's
+ * repair writes the full row and drops the flag).
+ */
+export function buildWriteOps(changes: readonly Change[], now: Date): AnyBulkWriteOperation<Document>[] {
+  return changes.map((c) => {
+    const filter = { _id: c.id, ...olderThan(c.v) } as Document;
+    if (c.deleted || c.doc === null) {
+      return { replaceOne: { filter, replacement: { _deleted: true, ...meta(c, now) }, upsert: true } };
+    }
+    if (c.partial) {
+      return {
+        updateOne: {
+          filter: { ...filter, _deleted: { $ne: true } },
+          update: { $set: { ...c.doc, ...meta(c, now) }, $setOnInsert: { _partial: true } },
+          upsert: true,
+        },
+      };
+    }
+    return { replaceOne: { filter, replacement: { ...c.doc, ...meta(c, now) }, upsert: true } };
+  });
+}
+
+/**
+ * Write errors that reject one document for good (invalid field name, too large, failed
+ * validation): retrying cannot help, so the change is dead-lettered instead of blocking its
+ * partition. Anything else fails the batch, which is retried.
+ */
+const REJECTED_CODES = new Set([2, 14, 52, 55, 56, 57, 121, 10334, 17419, 17280]);
+
+/**
+ * FerretDB v1.24 keeps every statement's query iterator (one SQLite connection each) open until
+ * the whole `update` command returns (msg_update.go: `defer closer.Close()` inside the loop over
+ * statements), and opens at most 100 connections per database. A bulk of ~100 statements, or
+ * concurrent bulks adding up to that, deadlocks the database until FerretDB restarts (seen in
+ * the chaos run: 100 sql.Rows held, every later request waiting in DB.conn). With the switch,
+ * bulks are sent in commands of at most this many statements.
+ */
+const FERRETDB_MAX_STATEMENTS = 8;
+
 /**
  * Writes one partition's compacted changes into their collection.
- * `flavor: "ferretdb-v1"` handles FerretDB v1 stopping an unordered bulk
- * write at its first error (MongoDB carries on): the unprocessed tail is
- * resubmitted. With real MongoDB an incomplete acknowledgement is an error.
+ * `flavor: "ferretdb-v1"` handles FerretDB v1 stopping an unordered bulk write at its first
+ * error (MongoDB carries on): the unprocessed tail is resubmitted. With real MongoDB an
+ * incomplete acknowledgement is an error.
+ *
+ * TRUNCATE fence: changes older than the collection's truncate watermark are dropped, and
+ * after the write the watermark is read again: if a TRUNCATE landed meanwhile (another
+ * partition, another worker), the documents just written below it are tombstoned. A truncate
+ * stores its watermark before it sweeps, so every interleaving ends with them deleted.
  */
-export async function writeChanges(
-  db: Db,
-  collection: string,
-  changes: readonly Change[],
-  flavor: StoreFlavor = "mongodb",
-  now: Date = new Date(),
-): Promise<WriteResult & { rejected: Rejection[] }> {
-  const ops = buildWriteOps(changes, now);
+export async function writeChanges(db: Db, collection: string, changes: readonly Change[], flavor: StoreFlavor = "mongodb", now: Date = new Date()): Promise<WriteOutcome> {
+  const before = await readWatermark(db, collection);
+  const live = before === null ? changes : changes.filter((c) => c.v > before);
+  let stale = changes.length - live.length;
+  const ops = buildWriteOps(live, now);
   let applied = 0;
-  let stale = 0;
   const rejected: Rejection[] = [];
+  const duplicates: Array<{ change: Change; keyPattern: Document | undefined; message: string }> = [];
   let offset = 0;
+  const chunk = flavor === "ferretdb-v1" ? FERRETDB_MAX_STATEMENTS : ops.length;
   while (offset < ops.length) {
-    const slice = ops.slice(offset);
+    const slice = ops.slice(offset, offset + chunk);
     let done: number;
     try {
       const r = await db.collection(collection).bulkWrite(slice, { ordered: false });
@@ -80,9 +120,12 @@ export async function writeChanges(
     } catch (e) {
       if (!(e instanceof MongoBulkWriteError)) throw e;
       const errors = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
+      // The driver also wraps a network or server error in MongoBulkWriteError, with no write
+      // errors: nothing is known about the writes, so the batch fails and is retried.
+      if (errors.length === 0) throw new Error(`${collection}: bulk write failed: ${e.message}`, { cause: e });
       for (const w of errors) {
-        const change = changes[offset + w.index] as Change;
-        if (w.code === DUPLICATE_KEY) stale++;
+        const change = live[offset + w.index] as Change;
+        if (w.code === DUPLICATE_KEY) duplicates.push({ change, keyPattern: (w.err as { keyPattern?: Document } | undefined)?.keyPattern, message: w.errmsg ?? "E11000" });
         else if (REJECTED_CODES.has(w.code)) rejected.push({ change, code: w.code, message: w.errmsg ?? "rejected" });
         else throw new Error(`${collection}: write of _id ${String(change.id)} failed: ${w.errmsg ?? "unknown error"} (code ${w.code})`, { cause: e });
       }
@@ -98,5 +141,96 @@ export async function writeChanges(
     }
     offset += done;
   }
-  return { applied, stale, rejected };
+
+  const conflicts: Rejection[] = [];
+  if (duplicates.length > 0) {
+    const c = await classifyDuplicates(db, collection, duplicates, now);
+    stale += c.stale;
+    applied += c.applied;
+    conflicts.push(...c.conflicts);
+  }
+  await fenceAgainstTruncate(db, collection, live, before, now);
+  return { applied, stale, rejected, conflicts };
+}
+
+/**
+ * Only a collision on `_id` means "the stored version is the same or newer". MongoDB says
+ * which index collided (`keyPattern`); FerretDB v1 does not (measured: its E11000 names only
+ * the collection). So, unless the server named a non-`_id` index, the stored document is read
+ * back: an equal or newer `_v` is stale; anything else is a collision on another unique index,
+ * i.e. a real write that did not happen.
+ */
+async function classifyDuplicates(
+  db: Db,
+  collection: string,
+  duplicates: ReadonlyArray<{ change: Change; keyPattern: Document | undefined; message: string }>,
+  now: Date,
+): Promise<{ stale: number; applied: number; conflicts: Rejection[] }> {
+  const conflicts: Rejection[] = [];
+  const toCheck = duplicates.filter((d) => {
+    const fields = d.keyPattern ? Object.keys(d.keyPattern) : undefined;
+    if (fields && !(fields.length === 1 && fields[0] === "_id")) {
+      conflicts.push({ change: d.change, code: DUPLICATE_KEY, message: `unique index on ${fields.join(", ")}: ${d.message}` });
+      return false;
+    }
+    return true;
+  });
+  const stored = new Map<string, Document>();
+  if (toCheck.length > 0) {
+    const docs = await db
+      .collection(collection)
+      .find({ _id: { $in: toCheck.map((d) => d.change.id) } } as Document, { projection: { _id: 1, _v: 1, _deleted: 1 } })
+      .toArray();
+    for (const d of docs) stored.set(idKey(d._id as never), d);
+  }
+  let stale = 0;
+  let applied = 0;
+  for (const { change, message } of toCheck) {
+    const doc = stored.get(idKey(change.id));
+    const v = typeof doc?._v === "string" ? doc._v : undefined;
+    if (doc && v !== undefined && v >= change.v) {
+      stale++;
+    } else if (doc && doc._deleted === true && change.partial) {
+      // A partial image over an older tombstone: the columns it lacks cannot be read from anywhere.
+      applied += await replacePartialTombstone(db, collection, change, v, now);
+    } else {
+      conflicts.push({ change, code: DUPLICATE_KEY, message: `duplicate key on a unique index other than _id (the stored document is ${doc ? `at version ${v ?? "none"}` : "absent"}): ${message}` });
+    }
+  }
+  return { stale, applied, conflicts };
+}
+
+async function replacePartialTombstone(db: Db, collection: string, change: Change, observed: string | undefined, now: Date): Promise<number> {
+  const filter: Document = { _id: change.id, _deleted: true, _v: observed ?? { $exists: false } };
+  const r = await db.collection(collection).replaceOne(filter, { ...expandDotted(change.doc ?? {}), _partial: true, ...meta(change, now) });
+  return r.modifiedCount;
+}
+
+/** `{"address.city": "x"}` → `{address: {city: "x"}}`: replacement documents cannot hold dotted paths. */
+export function expandDotted(doc: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc)) {
+    const dot = k.indexOf(".");
+    if (dot < 0) {
+      out[k] = v;
+      continue;
+    }
+    const parent = (out[k.slice(0, dot)] ??= {}) as Record<string, unknown>;
+    parent[k.slice(dot + 1)] = v;
+  }
+  return out;
+}
+
+async function fenceAgainstTruncate(db: Db, collection: string, written: readonly Change[], before: string | null, now: Date): Promise<void> {
+  if (written.length === 0) return;
+  const after = await readWatermark(db, collection);
+  if (after === null || after === before) return;
+  const below = written.filter((c) => c.v < after);
+  if (below.length === 0) return;
+  const first = below[0] as Change;
+  const tombstone = { _deleted: true, _v: after, _lsn: lsnOf(after), _source: sourceOf(first.capture.table), _synced_at: now };
+  await db.collection(collection).bulkWrite(
+    below.map((c) => ({ replaceOne: { filter: { _id: c.id, ...olderThan(after) } as Document, replacement: tombstone } })),
+    { ordered: false },
+  );
 }

@@ -2,21 +2,26 @@ import { renameSync, writeFileSync } from "node:fs";
 import { MongoClient } from "mongodb";
 import pg from "pg";
 import type { DecodeOptions } from "../decode/connect.js";
+import { mongoOptions } from "../mongo/client.js";
 import { decodeOptionsFor, storeFlavor } from "../mongo/compat.js";
 import { ConfigError, loadConfig, requireEnv, type RuntimeConfig } from "../runtime/config.js";
+import { startHttp } from "../runtime/http.js";
 import { jsonLogger } from "../runtime/log.js";
 import { parseCron, type CronSchedule } from "./cron.js";
 import { reconcileTable, type TableReport } from "./reconcile.js";
-import { prometheusText, summarize } from "./report.js";
+import { ReconcileMetrics, summarize } from "./report.js";
 
 const log = jsonLogger("reconciler");
 
 /**
- * Entrypoint: `node dist/reconciler/main.js [--config file] [--repair] [--metrics-file path] [--schedule "cron"]`.
- * Each run prints one JSON report line on stdout. Without --schedule it runs once
- * (a Kubernetes CronJob); with it, it stays up and runs at each matching UTC minute
- * (the Docker target). Exit 0 when runs completed (divergences are reported and
- * alerted on through metrics, not through the exit code), 1 on failure, 2 on bad config.
+ * Entrypoint: `node dist/reconciler/main.js [--config file] [--repair] [--metrics-file path] [--schedule "cron" [--run-at-start]]`.
+ * Each run prints one JSON report line on stdout. Without --schedule it runs once; with it, it
+ * stays up, runs at each matching UTC minute (and at start with --run-at-start), and serves
+ * /metrics on metrics.port, the way the sync worker is scraped: the stack deploys it that way on
+ * both targets (components/workers/deployment.ts). A textfile (--metrics-file) only helps where
+ * a node_exporter reads that path, which a container's filesystem is not.
+ * Exit 0 when runs completed (divergences are reported and alerted on through metrics, not
+ * through the exit code), 1 on failure, 2 on bad config.
  */
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
@@ -44,11 +49,26 @@ async function main(): Promise<number> {
     throw e;
   }
   const repair = argv.includes("--repair") || config.reconciler.repair;
-  const once = () => runOnce({ config, mongoUrl, postgresUrl, decode: decodeOptionsFor(flavor), repair, metricsFile });
+  const metrics = new ReconcileMetrics({ processMetrics: schedule !== undefined });
+  const once = () => runOnce({ config, mongoUrl, postgresUrl, decode: decodeOptionsFor(flavor), repair, metricsFile, metrics });
   if (!schedule) {
     await once();
     return 0;
   }
+
+  let lastRunOk = true;
+  const http = await startHttp(config.metrics.port, metrics.registry, { live: () => true, ready: () => lastRunOk }, process.env.COEXIST_METRICS_HOST ?? "0.0.0.0");
+  log.info("serving metrics", { port: (http.address() as { port: number }).port });
+  const guarded = () =>
+    once().then(
+      () => (lastRunOk = true),
+      (e: Error) => {
+        // A failed run is logged, counted and retried at the next slot; the process stays up.
+        lastRunOk = false;
+        metrics.failures.inc();
+        log.error("run failed", { error: e.message });
+      },
+    );
 
   let stopping = false;
   let wake: (() => void) | undefined;
@@ -58,6 +78,7 @@ async function main(): Promise<number> {
       wake?.();
     });
   }
+  if (argv.includes("--run-at-start")) await guarded();
   while (!stopping) {
     const at = schedule.next(new Date());
     log.info("next run", { at: at.toISOString() });
@@ -69,9 +90,9 @@ async function main(): Promise<number> {
       };
     });
     if (stopping) break;
-    // A failed run is logged and retried at the next slot; the container stays up.
-    await once().catch((e: Error) => log.error("run failed", { error: e.message }));
+    await guarded();
   }
+  http.close();
   return 0;
 }
 
@@ -82,28 +103,43 @@ interface RunInput {
   readonly decode: DecodeOptions;
   readonly repair: boolean;
   readonly metricsFile: string | undefined;
+  readonly metrics: ReconcileMetrics;
 }
 
 async function runOnce(input: RunInput): Promise<void> {
   const startedAt = new Date();
-  const pool = new pg.Pool({ connectionString: input.postgresUrl, max: 2, application_name: "coexist-reconciler" });
-  const mongo = new MongoClient(input.mongoUrl, { appName: "coexist-reconciler" });
+  const timeoutMs = input.config.reconciler.statementTimeoutMs;
+  // Every PostgreSQL wait is bounded too; no transaction is left open between pages.
+  const pool = new pg.Pool({
+    connectionString: input.postgresUrl,
+    max: 2,
+    application_name: "coexist-reconciler",
+    connectionTimeoutMillis: Math.min(timeoutMs, 30_000),
+    statement_timeout: timeoutMs,
+    query_timeout: timeoutMs + 5_000,
+    idle_in_transaction_session_timeout: timeoutMs,
+  });
+  const mongo = new MongoClient(input.mongoUrl, mongoOptions("coexist-reconciler", input.config.mongodb.timeoutMs));
+  input.metrics.running.set(1);
   try {
     await mongo.connect();
     const db = mongo.db(input.config.mongodb.database);
     const tables: TableReport[] = [];
     for (const capture of input.config.captures) {
       log.info("scanning", { table: capture.table, collection: capture.collection, repair: input.repair });
-      tables.push(await reconcileTable({ pool, db, batchSize: input.config.reconciler.batchSize, repair: input.repair, decode: input.decode, log }, capture));
+      const ctx = { pool, db, batchSize: input.config.reconciler.batchSize, repair: input.repair, decode: input.decode, log, generation: input.config.source.generation };
+      tables.push(await reconcileTable(ctx, capture));
     }
     const run = summarize(tables, startedAt, input.repair);
     process.stdout.write(`${JSON.stringify(run)}\n`);
+    input.metrics.record(run);
     if (input.metricsFile) {
       // Write then rename: the textfile collector must never read a half-written file.
-      writeFileSync(`${input.metricsFile}.tmp`, await prometheusText(run));
+      writeFileSync(`${input.metricsFile}.tmp`, await input.metrics.registry.metrics());
       renameSync(`${input.metricsFile}.tmp`, input.metricsFile);
     }
   } finally {
+    input.metrics.running.set(0);
     await Promise.allSettled([pool.end(), mongo.close()]);
   }
 }

@@ -10,7 +10,8 @@ import { TransformError, transforms } from "../transform/transforms.js";
 import { compareRows, findExtras, type Divergence, type Expected } from "./compare.js";
 import { contentHash } from "./hash.js";
 import { rawTextTypes, typeRow, typeValue, type PgField } from "./pg-typing.js";
-import { applyRepairs } from "./repair.js";
+import { applyRepairs, isAhead } from "./repair.js";
+import { SNAPSHOT, version } from "../sync/version.js";
 
 export interface TableReport {
   table: string;
@@ -20,13 +21,15 @@ export interface TableReport {
   missing: number;
   extra: number;
   different: number;
+  /** Documents at a version no change can beat (later epoch, or an LSN past the source's WAL): frozen. */
+  ahead: number;
   /** Rows the worker cannot store either (e.g. NUMERIC wider than Decimal128); they sit in the DLQ. */
   unrepresentable: number;
-  repaired: { missing: number; extra: number; different: number };
+  repaired: { missing: number; extra: number; different: number; ahead: number };
   /** Divergences not repaired because the row or document changed after the scan (CDC will deliver it). */
   changedDuringScan: number;
   /** A few keys per kind, to start an investigation. */
-  samples: { missing: string[]; extra: string[]; different: string[]; unrepresentable: string[] };
+  samples: { missing: string[]; extra: string[]; different: string[]; ahead: string[]; unrepresentable: string[] };
 }
 
 export interface ReconcileContext {
@@ -36,63 +39,101 @@ export interface ReconcileContext {
   readonly repair: boolean;
   readonly decode: DecodeOptions;
   readonly log: Logger;
+  /** The source generation (config source.generation): repairs are written in it. */
+  readonly generation: number;
+  /** Called after each page of rows is settled (tests use it to act between pages). */
+  readonly afterPage?: (page: number) => Promise<void>;
 }
 
 const SAMPLES = 10;
+const KINDS = ["missing", "different", "ahead", "extra"] as const;
 
 /**
- * Compares one captured table with its collection inside a single
- * REPEATABLE READ snapshot: rows → documents in key order (missing,
- * different), then live documents → rows (extra). With repair on, each
- * divergence is re-checked against the current committed row before a
- * compare-and-set write (see repair.ts).
+ * Compares one captured table with its collection, page by page: rows → documents in key
+ * order (missing, different, ahead), then live documents → rows (extra). With repair on,
+ * each divergence is re-checked against the current committed row before a compare-and-set
+ * write (see repair.ts).
+ *
+ * No long transaction: each page of rows is read in its own short REPEATABLE READ READ ONLY
+ * transaction (keyset pagination on the key), and no transaction is open while MongoDB is read
+ * or written. A table-wide snapshot would hold back vacuum (and the xmin horizon) for the whole
+ * scan and buy nothing: MongoDB is read at "now", never at the snapshot, so every comparison is
+ * between a row as of one instant and a document as of a later one anyway. What makes the
+ * result sound is per key, not per table:
+ * - a divergence can be CDC lag (the row changed, the document will follow). It is reported,
+ *   and with repair on it is re-checked against the row as committed now, in the transaction
+ *   that also reads the WAL position the repair is versioned with; a row that moved on is left
+ *   to CDC (changedDuringScan);
+ * - a repair is a compare-and-set on the document version the scan saw, so it never overwrites
+ *   a CDC write that landed meanwhile, and it is written at a version every later streamed
+ *   change beats, so it never blocks one either;
+ * - keyset pagination over a changing table can miss a row inserted behind the cursor or see a
+ *   row deleted ahead of it: the first is new (CDC carries it; the next run checks it), the
+ *   second shows up, if its document is still live, in the extras pass of this run or the next.
  */
 export async function reconcileTable(ctx: ReconcileContext, capture: Capture): Promise<TableReport> {
   const report = emptyReport(capture);
   const table = quoteTable(capture.table);
   const key = quoteIdent(capture.key);
   const collection = ctx.db.collection(capture.collection);
-  const snapshot = await ctx.pool.connect();
-  try {
-    await snapshot.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    await snapshot.query("SET LOCAL TimeZone = 'UTC'");
-    const keyType = await keyTypeOf(snapshot, capture);
+  const keyType = await keyTypeOf(ctx.pool, capture);
 
-    let last: string | null = null;
-    for (;;) {
-      const res: pg.QueryResult<Record<string, string | null>> = await snapshot.query<Record<string, string | null>>({
+  let last: string | null = null;
+  let page = 0;
+  for (;;) {
+    const res: pg.QueryResult<Record<string, string | null>> = await inShortSnapshot(ctx.pool, (client) =>
+      client.query<Record<string, string | null>>({
         text: `SELECT * FROM ${table} ${last === null ? "" : `WHERE ${key} > $2::${keyType}`} ORDER BY ${key} LIMIT $1`,
         values: last === null ? [ctx.batchSize] : [ctx.batchSize, last],
         types: rawTextTypes,
-      });
-      if (res.rows.length === 0) break;
-      last = res.rows[res.rows.length - 1]?.[capture.key] ?? null;
-      report.rows += res.rows.length;
-      const expected = toExpected(res.fields, res.rows, capture, ctx.decode, report);
-      const found = await collection.find({ _id: { $in: expected.map((e) => e.id) } } as Document).toArray();
-      const divergences = compareRows(expected, found);
-      await settle(ctx, capture, keyType, divergences, report);
-    }
+      }),
+    );
+    if (res.rows.length === 0) break;
+    last = res.rows[res.rows.length - 1]?.[capture.key] ?? null;
+    report.rows += res.rows.length;
+    const expected = toExpected(res.fields, res.rows, capture, ctx.decode, report);
+    const found = await collection.find({ _id: { $in: expected.map((e) => e.id) } } as Document).toArray();
+    // Read after the documents: a CDC write cannot carry an LSN the source has not reached yet.
+    const wal = await walPosition(ctx.pool);
+    const divergences = compareRows(expected, found, (d) => isAhead(d, ctx.generation, wal));
+    await settle(ctx, capture, keyType, divergences, report);
+    await ctx.afterPage?.(page++);
+  }
 
-    let lastId: unknown;
-    for (;;) {
-      const filter: Document = { _deleted: { $ne: true } };
-      if (lastId !== undefined) filter._id = { $gt: lastId };
-      const live = await collection.find(filter, { projection: { _id: 1, _lsn: 1 } }).sort({ _id: 1 }).limit(ctx.batchSize).toArray();
-      if (live.length === 0) break;
-      lastId = live[live.length - 1]?._id;
-      report.documents += live.length;
-      const present = await existingKeys(ctx, snapshot, capture, keyType, live.map((d) => d._id as unknown as DocumentId));
-      await settle(ctx, capture, keyType, findExtras(live, present), report);
-    }
-    await snapshot.query("COMMIT");
-  } catch (e) {
-    await snapshot.query("ROLLBACK").catch(() => undefined);
-    throw e;
-  } finally {
-    snapshot.release();
+  let lastId: unknown;
+  for (;;) {
+    const filter: Document = { _deleted: { $ne: true } };
+    if (lastId !== undefined) filter._id = { $gt: lastId };
+    const live = await collection.find(filter, { projection: { _id: 1, _v: 1 } }).sort({ _id: 1 }).limit(ctx.batchSize).toArray();
+    if (live.length === 0) break;
+    lastId = live[live.length - 1]?._id;
+    report.documents += live.length;
+    const present = await existingKeys(ctx, capture, keyType, live.map((d) => d._id as unknown as DocumentId));
+    await settle(ctx, capture, keyType, findExtras(live, present), report);
   }
   return report;
+}
+
+/** Runs `f` in a short REPEATABLE READ READ ONLY transaction in UTC, and always ends it. */
+async function inShortSnapshot<T>(pool: pg.Pool, f: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    await client.query("SET LOCAL TimeZone = 'UTC'");
+    const out = await f(client);
+    await client.query("COMMIT");
+    return out;
+  } catch (e) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
+async function walPosition(q: pg.Pool | pg.PoolClient): Promise<bigint> {
+  const r = await q.query<{ lsn: string }>("SELECT (pg_current_wal_lsn() - '0/0')::text AS lsn");
+  return BigInt(r.rows[0]?.lsn ?? "0");
 }
 
 function toExpected(fields: readonly PgField[], rows: Record<string, string | null>[], capture: Capture, decode: DecodeOptions, report: TableReport): Expected[] {
@@ -113,33 +154,36 @@ function toExpected(fields: readonly PgField[], rows: Record<string, string | nu
   return out;
 }
 
-/** Counts divergences and, with repair on, repairs those whose row is unchanged since the snapshot. */
+/** Counts divergences and, with repair on, repairs those whose row is unchanged since the scan. */
 async function settle(ctx: ReconcileContext, capture: Capture, keyType: string, divergences: Divergence[], report: TableReport): Promise<void> {
   for (const d of divergences) {
     report[d.kind]++;
     sample(report.samples[d.kind], String(d.id));
   }
   if (!ctx.repair || divergences.length === 0) return;
-  const current = await currentHashes(ctx, capture, keyType, divergences.map((d) => d.id));
+  const { hashes: current, wal } = await currentRows(ctx, capture, keyType, divergences.map((d) => d.id));
   const stillValid = divergences.filter((d) => {
     const now = current.get(idKey(d.id));
     return d.kind === "extra" ? now === undefined : now === d.expected.hash;
   });
   report.changedDuringScan += divergences.length - stillValid.length;
-  for (const kind of ["missing", "different", "extra"] as const) {
+  const at = version(ctx.generation, SNAPSHOT, wal);
+  for (const kind of KINDS) {
     const batch = stillValid.filter((d) => d.kind === kind);
-    const applied = await applyRepairs(ctx.db.collection(capture.collection), batch, capture.table);
+    const applied = await applyRepairs(ctx.db.collection(capture.collection), batch, capture.table, at);
     report.repaired[kind] += applied;
     report.changedDuringScan += batch.length - applied;
   }
   if (stillValid.length > 0) ctx.log.info("repaired", { table: capture.table, ...report.repaired });
 }
 
-/** Hashes of the rows as committed now (outside the scan snapshot); absent keys are not in the map. */
-async function currentHashes(ctx: ReconcileContext, capture: Capture, keyType: string, ids: DocumentId[]): Promise<Map<string, string>> {
-  const client = await ctx.pool.connect();
-  try {
-    await client.query("SET TimeZone = 'UTC'");
+/**
+ * Hashes of the rows as committed now, with the WAL position read in the same snapshot: every
+ * change already in those rows is at or below it, so a repair written at that position is
+ * beaten by any change the rows do not contain yet. Absent keys are not in the map.
+ */
+async function currentRows(ctx: ReconcileContext, capture: Capture, keyType: string, ids: DocumentId[]): Promise<{ hashes: Map<string, string>; wal: bigint }> {
+  return inShortSnapshot(ctx.pool, async (client) => {
     const res = await client.query<Record<string, string | null>>({
       text: `SELECT * FROM ${quoteTable(capture.table)} WHERE ${quoteIdent(capture.key)} = ANY($1::${keyType}[])`,
       values: [ids.map(String)],
@@ -157,15 +201,13 @@ async function currentHashes(ctx: ReconcileContext, capture: Capture, keyType: s
         out.set(idKey(documentId(row[capture.key], capture.key)), "unrepresentable");
       }
     }
-    return out;
-  } finally {
-    client.release();
-  }
+    return { hashes: out, wal: await walPosition(client) };
+  });
 }
 
-async function existingKeys(ctx: ReconcileContext, snapshot: pg.PoolClient, capture: Capture, keyType: string, ids: DocumentId[]): Promise<Set<string>> {
+async function existingKeys(ctx: ReconcileContext, capture: Capture, keyType: string, ids: DocumentId[]): Promise<Set<string>> {
   const key = quoteIdent(capture.key);
-  const res = await snapshot.query<Record<string, string>>({
+  const res = await ctx.pool.query<Record<string, string>>({
     text: `SELECT ${key} FROM ${quoteTable(capture.table)} WHERE ${key} = ANY($1::${keyType}[])`,
     values: [ids.map(String)],
     types: rawTextTypes,
@@ -175,7 +217,7 @@ async function existingKeys(ctx: ReconcileContext, snapshot: pg.PoolClient, capt
 }
 
 /** The key column's SQL type, read from the catalog (so it is safe to splice into a cast). */
-async function keyTypeOf(client: pg.PoolClient, capture: Capture): Promise<string> {
+async function keyTypeOf(client: pg.Pool, capture: Capture): Promise<string> {
   const res = await client.query<{ t: string }>(
     "SELECT format_type(a.atttypid, a.atttypmod) AS t FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attname = $2 AND NOT a.attisdropped",
     [quoteTable(capture.table), capture.key],
@@ -194,10 +236,11 @@ function emptyReport(c: Capture): TableReport {
     missing: 0,
     extra: 0,
     different: 0,
+    ahead: 0,
     unrepresentable: 0,
-    repaired: { missing: 0, extra: 0, different: 0 },
+    repaired: { missing: 0, extra: 0, different: 0, ahead: 0 },
     changedDuringScan: 0,
-    samples: { missing: [], extra: [], different: [], unrepresentable: [] },
+    samples: { missing: [], extra: [], different: [], ahead: [], unrepresentable: [] },
   };
 }
 

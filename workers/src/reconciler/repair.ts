@@ -1,41 +1,56 @@
-import { MongoServerError, type AnyBulkWriteOperation, type Collection, type Document } from "mongodb";
+import { Long, MongoServerError, type AnyBulkWriteOperation, type Collection, type Document } from "mongodb";
 import { DUPLICATE_KEY, sourceOf } from "../mongo/writer.js";
+import { decodeVersion, encodeVersion, type Version } from "../sync/version.js";
 import type { Divergence } from "./compare.js";
 
 /**
- * Repair writes are compare-and-set on the `_lsn` the scan observed, and
- * keep that `_lsn` (0 for a document that did not exist). So:
- * - a CDC write that lands between the scan and the repair changes `_lsn`
- *   and the repair matches nothing (skipped);
- * - a CDC event still in flight carries a higher LSN than the one kept
- *   and overwrites the repair when it arrives.
- * A repair can therefore never win over a newer write, in either order.
+ * Repair writes are compare-and-set on the version (`_v`) the scan observed, so a CDC write
+ * that lands between the scan and the repair changes `_v` and the repair matches nothing.
+ *
+ * A repair is written with `version`: the current generation, the snapshot phase and the WAL
+ * position read together with the row it writes. Any streamed change of that generation beats
+ * it, so a CDC event still in flight, or any later one, overwrites the repair; so does a later
+ * snapshot. And it replaces whatever version the document had, which is what heals a document
+ * frozen at a version no change can beat (an LSN reset without a generation bump): the old
+ * design kept the observed LSN and so kept it frozen.
  */
-export function buildRepairOps(divergences: readonly Divergence[], table: string, now: Date): AnyBulkWriteOperation<Document>[] {
-  const meta = (lsn: unknown) => ({ _lsn: lsn ?? 0, _source: sourceOf(table), _synced_at: now });
+export function buildRepairOps(divergences: readonly Divergence[], table: string, version: Version, now: Date): AnyBulkWriteOperation<Document>[] {
+  const v = encodeVersion(version);
+  const lsn = version.lsn <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(version.lsn) : Long.fromBigInt(version.lsn);
+  const meta = { _v: v, _lsn: lsn, _source: sourceOf(table), _synced_at: now };
   return divergences.map((d): AnyBulkWriteOperation<Document> => {
     if (d.kind === "missing" && d.observed === null) {
-      return { insertOne: { document: { _id: d.id, ...d.expected.doc, ...meta(0) } as Document } };
+      return { insertOne: { document: { _id: d.id, ...d.expected.doc, ...meta } as Document } };
     }
     const observed = d.observed as Document;
-    const filter: Document = { _id: d.id, _lsn: observed._lsn === undefined ? { $exists: false } : observed._lsn };
+    const filter: Document = { _id: d.id, _v: typeof observed._v === "string" ? observed._v : { $exists: false } };
     if (d.kind === "extra") {
-      return { replaceOne: { filter: { ...filter, _deleted: { $ne: true } }, replacement: { _deleted: true, ...meta(observed._lsn) } } };
+      return { replaceOne: { filter: { ...filter, _deleted: { $ne: true } }, replacement: { _deleted: true, ...meta } } };
     }
     if (d.kind === "missing") filter._deleted = true;
-    return { replaceOne: { filter, replacement: { ...d.expected.doc, ...meta(observed._lsn) } } };
+    return { replaceOne: { filter, replacement: { ...d.expected.doc, ...meta } } };
   });
 }
 
+/** Whether a stored `_v` is beyond what the source can have written: a later epoch, or an LSN past `walLsn`. */
+export function isAhead(doc: Document, generation: number, walLsn: bigint): boolean {
+  if (typeof doc._v !== "string") return false;
+  try {
+    const v = decodeVersion(doc._v);
+    return v.epoch > generation || (v.epoch === generation && v.lsn > walLsn);
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Applies the repairs one write at a time: they are few, and this keeps the
- * accounting exact on servers that stop an unordered bulk at the first
- * error (FerretDB v1). Returns how many took effect; the rest lost a race
- * with CDC and were skipped.
+ * Applies the repairs one write at a time: they are few, and this keeps the accounting exact
+ * on servers that stop an unordered bulk at the first error (FerretDB v1). Returns how many
+ * took effect; the rest lost a race with CDC and were skipped.
  */
-export async function applyRepairs(collection: Collection, divergences: readonly Divergence[], table: string, now: Date = new Date()): Promise<number> {
+export async function applyRepairs(collection: Collection, divergences: readonly Divergence[], table: string, version: Version, now: Date = new Date()): Promise<number> {
   let applied = 0;
-  for (const op of buildRepairOps(divergences, table, now)) {
+  for (const op of buildRepairOps(divergences, table, version, now)) {
     if ("insertOne" in op) {
       try {
         await collection.insertOne(op.insertOne.document);

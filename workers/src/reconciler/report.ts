@@ -1,4 +1,4 @@
-import { Gauge, Registry } from "prom-client";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { TableReport } from "./reconcile.js";
 
 export interface RunReport {
@@ -6,7 +6,7 @@ export interface RunReport {
   durationMs: number;
   repair: boolean;
   tables: TableReport[];
-  totals: { rows: number; missing: number; extra: number; different: number; unrepresentable: number; repaired: number; changedDuringScan: number };
+  totals: { rows: number; missing: number; extra: number; different: number; ahead: number; unrepresentable: number; repaired: number; changedDuringScan: number };
 }
 
 export function summarize(tables: TableReport[], startedAt: Date, repair: boolean, now: Date = new Date()): RunReport {
@@ -21,31 +21,59 @@ export function summarize(tables: TableReport[], startedAt: Date, repair: boolea
       missing: sum((t) => t.missing),
       extra: sum((t) => t.extra),
       different: sum((t) => t.different),
+      ahead: sum((t) => t.ahead),
       unrepresentable: sum((t) => t.unrepresentable),
-      repaired: sum((t) => t.repaired.missing + t.repaired.extra + t.repaired.different),
+      repaired: sum((t) => t.repaired.missing + t.repaired.extra + t.repaired.different + t.repaired.ahead),
       changedDuringScan: sum((t) => t.changedDuringScan),
     },
   };
 }
 
-/** The run as Prometheus text, for node_exporter's textfile collector or a Pushgateway. */
-export async function prometheusText(run: RunReport): Promise<string> {
-  const registry = new Registry();
-  const g = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
-  const divergent = g("coexist_reconcile_divergent_documents", "Divergences found by the last run, by kind", ["table", "collection", "kind"]);
-  const repaired = g("coexist_reconcile_repaired_documents", "Divergences repaired by the last run, by kind", ["table", "collection", "kind"]);
-  const rows = g("coexist_reconcile_rows", "Rows scanned in the last run", ["table", "collection"]);
-  const changed = g("coexist_reconcile_changed_during_scan", "Divergences left to CDC because the row changed after the scan", ["table", "collection"]);
-  const duration = g("coexist_reconcile_duration_seconds", "Duration of the last run");
-  const last = g("coexist_reconcile_last_run_timestamp_seconds", "Start of the last completed run");
-  for (const t of run.tables) {
-    const l = { table: t.table, collection: t.collection };
-    for (const kind of ["missing", "extra", "different", "unrepresentable"] as const) divergent.set({ ...l, kind }, t[kind]);
-    for (const kind of ["missing", "extra", "different"] as const) repaired.set({ ...l, kind }, t.repaired[kind]);
-    rows.set(l, t.rows);
-    changed.set(l, t.changedDuringScan);
+/**
+ * The reconciler's gauges, set from each completed run. One instance lives as long as the
+ * process: in scheduled mode it is served on /metrics (see main.ts); for a one-shot run it is
+ * rendered into a textfile instead.
+ */
+export class ReconcileMetrics {
+  readonly registry = new Registry();
+  readonly #divergent: Gauge;
+  readonly #repaired: Gauge;
+  readonly #rows: Gauge;
+  readonly #changed: Gauge;
+  readonly #duration: Gauge;
+  readonly #last: Gauge;
+  readonly running: Gauge;
+  readonly failures: Gauge;
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    const g = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [this.registry] });
+    this.#divergent = g("coexist_reconcile_divergent_documents", "Divergences found by the last run, by kind", ["table", "collection", "kind"]);
+    this.#repaired = g("coexist_reconcile_repaired_documents", "Divergences repaired by the last run, by kind", ["table", "collection", "kind"]);
+    this.#rows = g("coexist_reconcile_rows", "Rows scanned in the last run", ["table", "collection"]);
+    this.#changed = g("coexist_reconcile_changed_during_scan", "Divergences left to CDC because the row changed after the scan", ["table", "collection"]);
+    this.#duration = g("coexist_reconcile_duration_seconds", "Duration of the last run");
+    this.#last = g("coexist_reconcile_last_run_timestamp_seconds", "Start of the last completed run");
+    this.running = g("coexist_reconcile_running", "1 while a run is in progress");
+    this.failures = g("coexist_reconcile_failed_runs", "Runs that failed since the process started");
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: "coexist_reconcile_" });
   }
-  duration.set(run.durationMs / 1000);
-  last.set(Date.parse(run.startedAt) / 1000);
-  return registry.metrics();
+
+  record(run: RunReport): void {
+    for (const t of run.tables) {
+      const l = { table: t.table, collection: t.collection };
+      for (const kind of ["missing", "extra", "different", "ahead", "unrepresentable"] as const) this.#divergent.set({ ...l, kind }, t[kind]);
+      for (const kind of ["missing", "extra", "different", "ahead"] as const) this.#repaired.set({ ...l, kind }, t.repaired[kind]);
+      this.#rows.set(l, t.rows);
+      this.#changed.set(l, t.changedDuringScan);
+    }
+    this.#duration.set(run.durationMs / 1000);
+    this.#last.set(Date.parse(run.startedAt) / 1000);
+  }
+}
+
+/** One run as Prometheus text, for node_exporter's textfile collector (one-shot runs). */
+export async function prometheusText(run: RunReport): Promise<string> {
+  const m = new ReconcileMetrics();
+  m.record(run);
+  return m.registry.metrics();
 }

@@ -32,7 +32,9 @@ describe("parseConfig", () => {
   it("defaults the optional sections", () => {
     const { batch, metrics, reconciler, ...required } = valid;
     const c = parseConfig(required);
-    assert.deepEqual([c.batch, c.metrics, c.reconciler], [{ maxRecords: 1000, maxWaitMs: 50 }, { port: 9464 }, { batchSize: 1000, repair: false }]);
+    assert.deepEqual([c.batch, c.metrics, c.reconciler], [{ maxRecords: 1000, maxWaitMs: 50 }, { port: 9464 }, { batchSize: 1000, repair: false, statementTimeoutMs: 60_000 }]);
+    assert.deepEqual([c.source, c.tombstones, c.health], [{ generation: 0 }, { ttlSeconds: 30 * 86_400, purgeIntervalSeconds: 3_600 }, { stallSeconds: 300 }]);
+    assert.deepEqual([c.kafka.timeoutMs, c.mongodb.timeoutMs], [10_000, 60_000]);
   });
 
   it("names the key, the value found and the fix", () => {
@@ -48,6 +50,8 @@ describe("parseConfig", () => {
     rejects((c) => c.captures.push({ ...c.captures[0], collection: "x", table: "public.x" }), /captures\[1\]\.topic/);
     rejects((c) => (c.reconciler.repair = "yes"), /reconciler\.repair/);
     rejects((c) => delete c.mongodb, /"mongodb"/);
+    rejects((c) => (c.source = { generation: -1 }), /source\.generation.*between 0 and 4294967295/);
+    rejects((c) => (c.tombstones = { ttlSeconds: 0 }), /tombstones\.ttlSeconds/);
   });
 });
 

@@ -11,13 +11,21 @@ export interface Capture {
 }
 
 export interface RuntimeConfig {
-  readonly kafka: { readonly brokers: string[]; readonly clientId: string; readonly groupId: string };
-  readonly mongodb: { readonly database: string };
+  /** `timeoutMs` bounds every Kafka request and connection attempt. */
+  readonly kafka: { readonly brokers: string[]; readonly clientId: string; readonly groupId: string; readonly timeoutMs: number };
+  /** `timeoutMs` bounds server selection, connecting and every socket read (a hung store fails the batch). */
+  readonly mongodb: { readonly database: string; readonly timeoutMs: number };
+  /** The source generation the connector stamps as `__epoch`; repairs are written in it. */
+  readonly source: { readonly generation: number };
   readonly dlqTopic: string;
   readonly captures: Capture[];
   readonly batch: { readonly maxRecords: number; readonly maxWaitMs: number };
+  /** Soft tombstones are deleted once older than `ttlSeconds` (rendered from the topics' retention). */
+  readonly tombstones: { readonly ttlSeconds: number; readonly purgeIntervalSeconds: number };
+  /** /healthz fails when no batch completed for `stallSeconds` while records wait. */
+  readonly health: { readonly stallSeconds: number };
   readonly metrics: { readonly port: number };
-  readonly reconciler: { readonly batchSize: number; readonly repair: boolean };
+  readonly reconciler: { readonly batchSize: number; readonly repair: boolean; readonly statementTimeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -86,22 +94,38 @@ export function parseConfig(raw: unknown): RuntimeConfig {
     });
   }
   const mongodb = obj(root.mongodb, "mongodb");
+  const source = optObj(root.source, "source");
   const batch = optObj(root.batch, "batch");
+  const tombstones = optObj(root.tombstones, "tombstones");
+  const health = optObj(root.health, "health");
   const metrics = optObj(root.metrics, "metrics");
   const reconciler = optObj(root.reconciler, "reconciler");
   return {
-    kafka: { brokers: brokers as string[], clientId: str(kafka.clientId, "kafka.clientId"), groupId: str(kafka.groupId, "kafka.groupId") },
-    mongodb: { database: str(mongodb.database, "mongodb.database") },
+    kafka: {
+      brokers: brokers as string[],
+      clientId: str(kafka.clientId, "kafka.clientId"),
+      groupId: str(kafka.groupId, "kafka.groupId"),
+      timeoutMs: int(kafka.timeoutMs ?? 10_000, "kafka.timeoutMs", 1_000, 600_000),
+    },
+    mongodb: { database: str(mongodb.database, "mongodb.database"), timeoutMs: int(mongodb.timeoutMs ?? 60_000, "mongodb.timeoutMs", 1_000, 3_600_000) },
+    source: { generation: int(source.generation ?? 0, "source.generation", 0, 0xffff_ffff) },
     dlqTopic: str(root.dlqTopic, "dlqTopic"),
     captures: parsedCaptures,
     batch: {
       maxRecords: int(batch.maxRecords ?? 1000, "batch.maxRecords", 1, 100_000),
       maxWaitMs: int(batch.maxWaitMs ?? 50, "batch.maxWaitMs", 0, 60_000),
     },
+    // The default outlives a week of retention plus Kafka's 7-day segment roll; the stack renders the real figure.
+    tombstones: {
+      ttlSeconds: int(tombstones.ttlSeconds ?? 30 * 86_400, "tombstones.ttlSeconds", 1, 10 * 365 * 86_400),
+      purgeIntervalSeconds: int(tombstones.purgeIntervalSeconds ?? 3_600, "tombstones.purgeIntervalSeconds", 1, 86_400),
+    },
+    health: { stallSeconds: int(health.stallSeconds ?? 300, "health.stallSeconds", 1, 86_400) },
     metrics: { port: int(metrics.port ?? 9464, "metrics.port", 0, 65_535) },
     reconciler: {
       batchSize: int(reconciler.batchSize ?? 1000, "reconciler.batchSize", 1, 100_000),
       repair: bool(reconciler.repair ?? false, "reconciler.repair"),
+      statementTimeoutMs: int(reconciler.statementTimeoutMs ?? 60_000, "reconciler.statementTimeoutMs", 1_000, 3_600_000),
     },
   };
 }

@@ -23,7 +23,7 @@ export class SyncMetrics {
   });
   readonly errors = new Counter({
     name: "coexist_sync_errors_total",
-    help: "Failures by stage (write, dlq, commit, lag); a failed batch is retried and not committed",
+    help: "Failures by stage (write, dlq, commit, lag, conflict, purge); a failed batch is retried and not committed",
     labelNames: ["stage"] as const,
     registers: [this.registry],
   });
@@ -31,6 +31,28 @@ export class SyncMetrics {
     name: "coexist_sync_dlq_total",
     help: "Records sent to the dead-letter topic, by reason",
     labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly truncated = new Counter({
+    name: "coexist_sync_truncated_documents_total",
+    help: "Documents tombstoned because their table was truncated in PostgreSQL",
+    labelNames: ["collection"] as const,
+    registers: [this.registry],
+  });
+  readonly purged = new Counter({
+    name: "coexist_sync_tombstones_purged_total",
+    help: "Soft tombstones deleted after tombstones.ttlSeconds (longer than any replay can reach back)",
+    labelNames: ["collection"] as const,
+    registers: [this.registry],
+  });
+  readonly lastBatch = new Gauge({
+    name: "coexist_sync_last_batch_completed_timestamp_seconds",
+    help: "When the last batch was written and committed; /healthz fails when it is too old while records wait",
+    registers: [this.registry],
+  });
+  readonly rebalances = new Gauge({
+    name: "coexist_sync_group_joins",
+    help: "Consumer-group joins since start (the first one included)",
     registers: [this.registry],
   });
   readonly consumerLag = new Gauge({

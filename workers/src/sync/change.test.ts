@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Decimal128, Long } from "mongodb";
-import { CUSTOMERS, ORDERS, orderRecord, raw, tombstone } from "../testing/records.js";
+import { changeEvent, CUSTOMERS, ORDERS, orderRecord, orderSchema, raw, tombstone, truncateRecord } from "../testing/records.js";
 import { parseRecord, type Change } from "./change.js";
+import { encodeVersion, SNAPSHOT, STREAM, version } from "./version.js";
 
 const captures = new Map([ORDERS, CUSTOMERS].map((c) => [c.topic, c]));
 const opts = { decimals: "decimal128" as const };
@@ -13,7 +14,7 @@ function change(p: ReturnType<typeof parseRecord>): Change {
 }
 
 describe("parseRecord", () => {
-  it("builds the order document from a flattened insert, without Debezium's __ fields", () => {
+  it("builds the order document from the after image of an insert", () => {
     const c = change(
       parseRecord(
         orderRecord(
@@ -26,6 +27,7 @@ describe("parseRecord", () => {
     );
     assert.equal(c.id, 42);
     assert.equal(c.lsn, 1000);
+    assert.deepEqual(c.version, version(0, STREAM, 1000));
     assert.equal(c.op, "c");
     assert.equal(c.deleted, false);
     assert.equal(c.sourceTsMs, 1_732_400_000_123);
@@ -43,7 +45,23 @@ describe("parseRecord", () => {
     });
   });
 
-  it("turns a rewritten delete (__deleted=true, before image with only the key) into a delete", () => {
+  it("orders a snapshot read before streamed changes and stamps the connector's epoch", () => {
+    const c = change(parseRecord(orderRecord({ order_id: 1 }, { op: "r", lsn: 7000, offset: 0n, epoch: 3 }), captures, opts));
+    assert.deepEqual(c.version, version(3, SNAPSHOT, 7000));
+    assert.equal(c.v, encodeVersion(version(3, SNAPSHOT, 7000)));
+    const withoutEpoch = change(parseRecord(orderRecord({ order_id: 1 }, { lsn: 5, offset: 0n, epoch: null }), captures, opts));
+    assert.equal(withoutEpoch.version.epoch, 0, "a connector without the epoch field is epoch 0");
+  });
+
+  it("turns a TRUNCATE (no key, no row) into a collection-wide truncate", () => {
+    const p = parseRecord(truncateRecord({ lsn: 9000, offset: 5n, partition: 2, epoch: 1 }), captures, opts);
+    assert.equal(p.kind, "truncate");
+    const t = (p as { truncate: { capture: unknown; v: string } }).truncate;
+    assert.equal(t.capture, ORDERS);
+    assert.equal(t.v, encodeVersion(version(1, STREAM, 9000)));
+  });
+
+  it("turns a delete (op d, before image with only the key) into a delete", () => {
     const c = change(parseRecord(orderRecord({ order_id: 42 }, { op: "d", lsn: 2000, offset: 3n }), captures, opts));
     assert.equal(c.deleted, true);
     assert.equal(c.doc, null);
@@ -64,11 +82,13 @@ describe("parseRecord", () => {
 
   const poisons: Array<[string, Parameters<typeof parseRecord>[0], string]> = [
     ["garbage value", raw(ORDERS.topic, { order_id: 1 }, "not json {", 0n), "invalid-json"],
-    ["no key", raw(ORDERS.topic, null, '{"schema":{},"payload":{}}', 0n), "missing-key"],
-    ["key without the key column", raw(ORDERS.topic, { id: 1 }, '{"schema":{},"payload":{}}', 0n), "missing-key"],
+    ["no key", raw(ORDERS.topic, null, changeEvent("c", { order_id: 1 }, { lsn: 1, offset: 0n }), 0n), "missing-key"],
+    ["key without the key column", raw(ORDERS.topic, { id: 1 }, changeEvent("c", { order_id: 1 }, { lsn: 1, offset: 0n }), 0n), "missing-key"],
     ["unknown topic", raw("coexist.public.nope", { id: 1 }, "{}", 0n), "unknown-topic"],
     ["no Connect envelope", raw(ORDERS.topic, { order_id: 1 }, { order_id: 1 }, 0n), "invalid-envelope"],
-    ["missing __op (SMT without add.fields)", raw(ORDERS.topic, { order_id: 1 }, { schema: { type: "struct", fields: [] }, payload: { order_id: 1 } }, 0n), "invalid-envelope"],
+    ["a flattened record (the unwrap SMT still configured)", raw(ORDERS.topic, { order_id: 1 }, { schema: { type: "struct", fields: [] }, payload: { order_id: 1, __op: "c", __lsn: 5 } }, 0n), "invalid-envelope"],
+    ["an event without source.lsn", raw(ORDERS.topic, { order_id: 1 }, { schema: orderSchema, payload: { op: "c", after: { order_id: 1 }, source: {} } }, 0n), "invalid-envelope"],
+    ["a malformed epoch", raw(ORDERS.topic, { order_id: 1 }, { schema: orderSchema, payload: { op: "c", after: { order_id: 1 }, source: { lsn: 5 }, __epoch: "two" } }, 0n), "invalid-envelope"],
   ];
   for (const [name, record, reason] of poisons) {
     it(`reports ${name} as poison "${reason}" instead of throwing`, () => {

@@ -1,22 +1,34 @@
 import { Long } from "mongodb";
 import type { Change, DocumentId } from "./change.js";
+import { compareVersions } from "./version.js";
 
 /**
- * Keeps the last change per document id, in first-seen order of ids.
- * Valid only for changes of one partition in offset order: Debezium keys by
- * primary key, so every change of a row lands in the same partition, in
- * commit order, and the last one is the newest.
+ * Keeps, per document id, the change with the highest version (see version.ts), in first-seen
+ * order of ids. Offset order is not trusted: after a consumer-group rebalance the stream
+ * re-fetches from the committed offsets, so one batch can hold a partition twice, the older
+ * copy last. Equal versions are the same change delivered twice; the later copy is kept.
  */
 export function compactByKey(changes: readonly Change[]): Change[] {
-  const last = new Map<string, Change>();
+  const byId = new Map<string, Change[]>();
   for (const c of changes) {
     const k = idKey(c.id);
-    const prev = last.get(k);
-    // A partial image (unchanged TOAST columns left out) must not drop the
-    // values an earlier change of the same batch carried for those columns.
-    last.set(k, c.partial && prev?.doc && c.doc ? { ...c, doc: mergeDocs(prev.doc, c.doc), partial: prev.partial } : c);
+    const list = byId.get(k);
+    if (list) list.push(c);
+    else byId.set(k, [c]);
   }
-  return [...last.values()];
+  const out: Change[] = [];
+  for (const list of byId.values()) {
+    // Stable sort: among equal versions the later delivery stays last.
+    const ordered = list.length === 1 ? list : [...list].sort((a, b) => compareVersions(a.version, b.version));
+    let acc: Change | undefined;
+    for (const c of ordered) {
+      // A partial image (unchanged TOAST columns left out) must not drop the values the
+      // previous change of the same batch carried for those columns.
+      acc = c.partial && acc?.doc && c.doc ? { ...c, doc: mergeDocs(acc.doc, c.doc), partial: acc.partial } : c;
+    }
+    out.push(acc as Change);
+  }
+  return out;
 }
 
 /** Applies `next` over `base`; dotted keys ("address.city") update the nested object when `base` has one. */

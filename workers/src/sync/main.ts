@@ -1,9 +1,13 @@
 import { MongoClient } from "mongodb";
 import { PlatformaticDeadLetterSink, PlatformaticSource } from "../kafka/platformatic.js";
+import { mongoOptions } from "../mongo/client.js";
 import { decodeOptionsFor, storeFlavor } from "../mongo/compat.js";
+import { purgeTombstones } from "../mongo/purge.js";
+import { applyTruncate } from "../mongo/truncate.js";
 import { writeChanges } from "../mongo/writer.js";
 import { ConfigError, loadConfig, requireEnv } from "../runtime/config.js";
 import { startHttp } from "../runtime/http.js";
+import { Liveness } from "../runtime/liveness.js";
 import { jsonLogger } from "../runtime/log.js";
 import { SyncMetrics } from "../runtime/metrics.js";
 import { BatchProcessor } from "./processor.js";
@@ -27,36 +31,58 @@ async function main(): Promise<number> {
   }
 
   const metrics = new SyncMetrics();
-  const mongo = new MongoClient(mongoUrl, { appName: config.kafka.clientId });
+  const mongo = new MongoClient(mongoUrl, mongoOptions(config.kafka.clientId, config.mongodb.timeoutMs));
   await mongo.connect();
   const db = mongo.db(config.mongodb.database);
-  const kafka = { brokers: config.kafka.brokers, clientId: config.kafka.clientId };
+  const kafka = { brokers: config.kafka.brokers, clientId: config.kafka.clientId, timeoutMs: config.kafka.timeoutMs };
   const source = new PlatformaticSource({ ...kafka, groupId: config.kafka.groupId, bufferRecords: config.batch.maxRecords * 2 });
   const dlq = new PlatformaticDeadLetterSink(kafka, config.dlqTopic);
   const processor = new BatchProcessor({
     captures: config.captures,
-    store: { write: (collection, changes) => writeChanges(db, collection, changes, flavor) },
+    store: { write: (collection, changes) => writeChanges(db, collection, changes, flavor), truncate: (t) => applyTruncate(db, t) },
     dlq,
     metrics,
     decode: decodeOptionsFor(flavor),
   });
   const topics = config.captures.map((c) => c.topic);
-  const worker = new SyncWorker({ source, processor, topics, batch: config.batch, metrics, log });
+  const liveness = new Liveness(config.health.stallSeconds * 1000);
+  const worker = new SyncWorker({ source, processor, topics, batch: config.batch, metrics, log, liveness });
   // Pods need 0.0.0.0 for scraping; local runs pass COEXIST_METRICS_HOST=127.0.0.1.
   const http = await startHttp(config.metrics.port, metrics.registry, worker, process.env.COEXIST_METRICS_HOST ?? "0.0.0.0");
 
   const lagTimer = setInterval(() => {
+    metrics.rebalances.set(source.rebalances);
     source.lag(topics).then(
       (lag) => {
+        let total = 0n;
         for (const [tp, l] of lag) {
           const i = tp.lastIndexOf(":");
           metrics.consumerLag.set({ topic: tp.slice(0, i), partition: tp.slice(i + 1) }, Number(l));
+          total += l;
         }
+        liveness.lagObserved(total);
       },
       () => metrics.errors.inc({ stage: "lag" }),
     );
   }, 5_000);
   lagTimer.unref();
+
+  let purging = false;
+  const purgeTimer = setInterval(() => {
+    if (purging) return;
+    purging = true;
+    (async () => {
+      for (const c of config.captures) {
+        metrics.purged.inc({ collection: c.collection }, await purgeTombstones(db, c.collection, config.tombstones.ttlSeconds));
+      }
+    })()
+      .catch((e: Error) => {
+        metrics.errors.inc({ stage: "purge" });
+        log.warn("tombstone purge failed; retried at the next interval", { error: e.message });
+      })
+      .finally(() => (purging = false));
+  }, config.tombstones.purgeIntervalSeconds * 1000);
+  purgeTimer.unref();
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
@@ -71,6 +97,7 @@ async function main(): Promise<number> {
     clean = await worker.run();
   } finally {
     clearInterval(lagTimer);
+    clearInterval(purgeTimer);
     await Promise.allSettled([source.close(), dlq.close(), mongo.close()]);
     http.close();
   }

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SyncMetrics } from "../runtime/metrics.js";
-import { GuardedMemoryStore, MemoryDeadLetters } from "../testing/fakes.js";
-import { ORDERS, orderRecord, raw, tombstone } from "../testing/records.js";
+import { MemoryDeadLetters, RecordingStore } from "../testing/fakes.js";
+import { ORDERS, orderRecord, raw, tombstone, truncateRecord } from "../testing/records.js";
 import { BatchProcessor } from "./processor.js";
 
-function setup() {
-  const store = new GuardedMemoryStore();
+function setup(conflictAttempts?: number) {
+  const store = new RecordingStore();
   const dlq = new MemoryDeadLetters();
   const metrics = new SyncMetrics();
-  const processor = new BatchProcessor({ captures: [ORDERS], store, dlq, metrics, decode: { decimals: "decimal128" }, now: () => 1_732_400_001_000 });
+  const processor = new BatchProcessor({ captures: [ORDERS], store, dlq, metrics, decode: { decimals: "decimal128" }, now: () => 1_732_400_001_000, conflictAttempts });
   return { store, dlq, metrics, processor };
 }
 
@@ -18,11 +18,11 @@ describe("BatchProcessor", () => {
     const { store, dlq, processor } = setup();
     const garbage = raw(ORDERS.topic, { order_id: 9 }, "garbage{", 1n);
     const out = await processor.process([orderRecord({ order_id: 1, status: "a" }, { lsn: 10, offset: 0n }), garbage, orderRecord({ order_id: 2 }, { lsn: 11, offset: 2n })]);
-    assert.deepEqual(out, { applied: 2, stale: 0, deadLettered: 1, tombstones: 0 });
+    assert.deepEqual(out, { applied: 2, stale: 0, deadLettered: 1, tombstones: 0, truncated: 0 });
     assert.equal(dlq.sent.length, 1);
     assert.equal(dlq.sent[0]?.reason, "invalid-json");
     assert.equal(dlq.sent[0]?.record, garbage);
-    assert.deepEqual([...store.docs.keys()].sort(), ["orders/n:1", "orders/n:2"]);
+    assert.deepEqual(store.calls.flatMap((c) => c.changes.map((x) => x.id)).sort(), [1, 2]);
   });
 
   it("fails the batch when the DLQ cannot take a poison record, so nothing is committed", async () => {
@@ -31,7 +31,44 @@ describe("BatchProcessor", () => {
     await assert.rejects(processor.process([raw(ORDERS.topic, { order_id: 9 }, "garbage{", 0n)]), /DLQ topic unavailable/);
   });
 
-  it("writes one compacted bulk per partition: the last change per key", async () => {
+  it("sends a dead letter once per record however often the batch's write is retried", async () => {
+    const { store, dlq, processor } = setup();
+    const batch = processor.prepare([raw(ORDERS.topic, { order_id: 9 }, "garbage{", 0n), orderRecord({ order_id: 1 }, { lsn: 10, offset: 1n })]);
+    store.failuresLeft = 3;
+    for (let i = 0; i < 3; i++) await assert.rejects(processor.process(batch), /MongoDB unavailable/);
+    const out = await processor.process(batch);
+    assert.equal(dlq.sent.length, 1, "one poison record, three failed writes: one dead letter");
+    assert.equal(out.deadLettered, 1);
+  });
+
+  it("sends a store rejection once even when a later attempt of the batch fails and is retried", async () => {
+    const { store, dlq, processor } = setup(3);
+    store.refuse.add(2);
+    store.collide.add(3);
+    const batch = processor.prepare([orderRecord({ order_id: 2 }, { lsn: 11, offset: 0n }), orderRecord({ order_id: 3 }, { lsn: 12, offset: 1n })]);
+    await assert.rejects(processor.process(batch), /collide on a unique index other than _id/);
+    await assert.rejects(processor.process(batch), /collide/);
+    await processor.process(batch);
+    assert.deepEqual(
+      dlq.sent.map((l) => l.reason),
+      ["rejected-by-store", "unique-index-conflict"],
+    );
+  });
+
+  it("retries a unique-index conflict, then dead-letters it instead of counting it as stale", async () => {
+    const { store, dlq, processor, metrics } = setup(2);
+    store.collide.add(1);
+    const batch = processor.prepare([orderRecord({ order_id: 1 }, { lsn: 10, offset: 0n })]);
+    await assert.rejects(processor.process(batch), /collide/);
+    assert.equal(dlq.sent.length, 0, "the first attempt is retried, not dead-lettered");
+    const out = await processor.process(batch);
+    assert.equal(dlq.sent[0]?.reason, "unique-index-conflict");
+    assert.match(dlq.sent[0]?.message ?? "", /email_1.*drop or relax that index/);
+    assert.equal(out.stale, 0);
+    assert.match(await metrics.registry.metrics(), /coexist_sync_errors_total\{stage="conflict"\} 2/);
+  });
+
+  it("writes one compacted bulk per partition: the newest change per key", async () => {
     const { store, processor, metrics } = setup();
     await processor.process([
       orderRecord({ order_id: 1, status: "new" }, { lsn: 10, offset: 0n, partition: 0 }),
@@ -49,14 +86,23 @@ describe("BatchProcessor", () => {
     assert.match(await metrics.registry.metrics(), /coexist_sync_events_compacted_total\{collection="orders"\} 2/);
   });
 
-  it("makes a replay of already-applied records change nothing", async () => {
+  it("hands each collection's newest truncate to the store before the batch's row writes", async () => {
     const { store, processor } = setup();
-    const batch = [orderRecord({ order_id: 1, status: "new" }, { lsn: 10, offset: 0n }), orderRecord({ order_id: 1 }, { op: "d", lsn: 20, offset: 1n })];
-    await processor.process(batch);
-    const before = structuredClone([...store.docs]);
-    const out = await processor.process([batch[0]!]);
-    assert.deepEqual(out.stale, 1);
-    assert.deepEqual([...store.docs], before);
+    const order: string[] = [];
+    const write = store.write.bind(store);
+    store.write = async (c, ch) => (order.push("write"), write(c, ch));
+    const truncate = store.truncate.bind(store);
+    store.truncate = async (t) => (order.push("truncate"), truncate(t));
+    await processor.process([
+      truncateRecord({ lsn: 50, offset: 0n, partition: 1 }),
+      orderRecord({ order_id: 1 }, { lsn: 60, offset: 0n, partition: 0 }),
+      truncateRecord({ lsn: 70, offset: 1n, partition: 1 }),
+    ]);
+    assert.deepEqual(order, ["truncate", "write"]);
+    assert.deepEqual(
+      store.truncates.map((t) => t.lsn),
+      [70],
+    );
   });
 
   it("observes end-to-end lag from the source commit time, but not for snapshot reads", async () => {
@@ -69,9 +115,7 @@ describe("BatchProcessor", () => {
     assert.match(text, /coexist_sync_end_to_end_lag_seconds_count 1\n/);
     assert.match(text, /coexist_sync_end_to_end_lag_seconds_sum 0.25\n/);
   });
-});
 
-describe("BatchProcessor with a refusing store", () => {
   it("dead-letters a change MongoDB refuses for good, with the original record", async () => {
     const { store, dlq, processor } = setup();
     store.refuse.add(2);
@@ -80,6 +124,5 @@ describe("BatchProcessor with a refusing store", () => {
     assert.equal(out.deadLettered, 1);
     assert.equal(dlq.sent[0]?.reason, "rejected-by-store");
     assert.equal(dlq.sent[0]?.record, refused);
-    assert.ok(store.docs.has("orders/n:1"));
   });
 });

@@ -1,15 +1,16 @@
 import type { DecodeOptions } from "../decode/connect.js";
 import type { DeadLetter, DeadLetterSink } from "../kafka/types.js";
-import type { Rejection, WriteResult } from "../mongo/writer.js";
+import type { Rejection, WriteOutcome } from "../mongo/writer.js";
 import type { Capture } from "../runtime/config.js";
 import type { SyncMetrics } from "../runtime/metrics.js";
-import { parseRecord, type Change, type RawRecord } from "./change.js";
+import { parseRecord, type Change, type RawRecord, type Truncate } from "./change.js";
 import { compactByKey } from "./compact.js";
 
-/** Where compacted changes go; MongoDB in production, a map in unit tests. */
+/** Where compacted changes go; MongoDB in production (mongo/writer.ts, mongo/truncate.ts). */
 export interface ChangeStore {
-  /** Rejections are changes the store refused for good (see writer.ts); they are dead-lettered. */
-  write(collection: string, changes: readonly Change[]): Promise<WriteResult & { rejected: readonly Rejection[] }>;
+  write(collection: string, changes: readonly Change[]): Promise<WriteOutcome>;
+  /** Tombstones every document of the truncated table's collection older than the truncate. */
+  truncate(t: Truncate): Promise<number>;
 }
 
 export interface BatchOutcome {
@@ -17,6 +18,7 @@ export interface BatchOutcome {
   readonly stale: number;
   readonly deadLettered: number;
   readonly tombstones: number;
+  readonly truncated: number;
 }
 
 export interface ProcessorDeps {
@@ -26,13 +28,42 @@ export interface ProcessorDeps {
   readonly metrics: SyncMetrics;
   readonly decode: DecodeOptions;
   readonly now?: () => number;
+  /**
+   * Attempts before a change that collides on a unique index other than `_id` is
+   * dead-lettered (the batch is retried meanwhile, with the worker's backoff). @default 5
+   */
+  readonly conflictAttempts?: number;
 }
 
 /**
- * Handles one fetched batch: parse, dead-letter poison, compact per
- * partition, write each partition's changes as one bulk write. Resolves
- * only when every record is durably handled (written, skipped as stale or
- * dead-lettered), so the caller may then commit the batch's offsets.
+ * One fetched batch, parsed once. The worker retries a failing batch with the same
+ * PreparedBatch, so what it already did survives the retry: a dead letter is sent once per
+ * record however often the writes fail, and the attempt count decides when a unique-index
+ * conflict stops being retried.
+ */
+export class PreparedBatch {
+  readonly letters: DeadLetter[] = [];
+  readonly partitions = new Map<string, Change[]>();
+  readonly truncates: Truncate[] = [];
+  tombstones = 0;
+  attempts = 0;
+  /** Records already acknowledged by the DLQ, by "topic:partition:offset". */
+  readonly sent = new Set<string>();
+
+  constructor(readonly records: readonly RawRecord[]) {}
+}
+
+class ConflictRetry extends Error {}
+
+export function recordKey(r: RawRecord): string {
+  return `${r.topic}:${r.partition}:${r.offset}`;
+}
+
+/**
+ * Handles one fetched batch: parse, dead-letter poison, carry truncates, compact per
+ * partition, write each partition's changes as one bulk write. Resolves only when every
+ * record is durably handled (written, skipped as stale or dead-lettered), so the caller may
+ * then commit the batch's offsets.
  */
 export class BatchProcessor {
   readonly #byTopic: ReadonlyMap<string, Capture>;
@@ -41,39 +72,37 @@ export class BatchProcessor {
     this.#byTopic = new Map(deps.captures.map((c) => [c.topic, c]));
   }
 
-  async process(records: readonly RawRecord[]): Promise<BatchOutcome> {
-    const letters: DeadLetter[] = [];
-    const partitions = new Map<string, Change[]>();
-    let tombstones = 0;
+  prepare(records: readonly RawRecord[]): PreparedBatch {
+    const batch = new PreparedBatch(records);
     for (const record of records) {
       const parsed = parseRecord(record, this.#byTopic, this.deps.decode);
-      if (parsed.kind === "tombstone") tombstones++;
-      else if (parsed.kind === "poison") letters.push({ record, reason: parsed.reason, message: parsed.message });
+      if (parsed.kind === "tombstone") batch.tombstones++;
+      else if (parsed.kind === "poison") batch.letters.push({ record, reason: parsed.reason, message: parsed.message });
+      else if (parsed.kind === "truncate") batch.truncates.push(parsed.truncate);
       else {
         const k = `${record.topic}:${record.partition}`;
-        const list = partitions.get(k);
+        const list = batch.partitions.get(k);
         if (list) list.push(parsed.change);
-        else partitions.set(k, [parsed.change]);
+        else batch.partitions.set(k, [parsed.change]);
       }
     }
+    return batch;
+  }
 
+  /** Processes a batch; pass the same PreparedBatch again to retry it. */
+  async process(input: readonly RawRecord[] | PreparedBatch): Promise<BatchOutcome> {
+    const batch = input instanceof PreparedBatch ? input : this.prepare(input);
+    batch.attempts++;
     const { metrics } = this.deps;
-    try {
-      await this.deps.dlq.send(letters);
-    } catch (e) {
-      metrics.errors.inc({ stage: "dlq" });
-      throw e;
-    }
-    for (const l of letters) metrics.deadLettered.inc({ reason: l.reason });
+    await this.#deadLetter(batch, batch.letters);
 
-    const writes = [...partitions.values()].map(async (changes) => {
+    const truncated = await this.#truncate(batch.truncates);
+
+    const writes = [...batch.partitions.values()].map(async (changes) => {
       const compacted = compactByKey(changes);
       const collection = (changes[0] as Change).capture.collection;
-      metrics.compacted.inc({ collection }, changes.length - compacted.length);
       const result = await this.deps.store.write(collection, compacted);
-      metrics.applied.inc({ collection }, result.applied);
-      metrics.stale.inc({ collection }, result.stale);
-      return { compacted, result };
+      return { collection, compactedAway: changes.length - compacted.length, compacted, result };
     });
     let results: Awaited<(typeof writes)[number]>[];
     try {
@@ -83,26 +112,78 @@ export class BatchProcessor {
       throw e;
     }
 
-    const rejected: DeadLetter[] = results.flatMap(({ result }) =>
-      result.rejected.map((r) => ({ record: r.change.record, reason: "rejected-by-store", message: `MongoDB refused the document (code ${r.code}): ${r.message}` })),
-    );
-    try {
-      await this.deps.dlq.send(rejected);
-    } catch (e) {
-      metrics.errors.inc({ stage: "dlq" });
-      throw e;
-    }
-    for (const l of rejected) metrics.deadLettered.inc({ reason: l.reason });
+    const rejected = results.flatMap(({ result }) => result.rejected.map((r) => letterFor(r, "rejected-by-store", `MongoDB refused the document (code ${r.code}): ${r.message}`)));
+    await this.#deadLetter(batch, rejected);
 
+    const conflicts = results.flatMap(({ result }) => result.conflicts);
+    if (conflicts.length > 0) {
+      metrics.errors.inc({ stage: "conflict" }, conflicts.length);
+      if (batch.attempts < (this.deps.conflictAttempts ?? 5)) {
+        const first = conflicts[0] as Rejection;
+        throw new ConflictRetry(
+          `${conflicts.length} change(s) collide on a unique index other than _id, e.g. _id ${String(first.change.id)} in ${first.change.capture.collection}: ${first.message}; ` +
+            "retrying, then dead-lettering (a read service's unique index rejects rows PostgreSQL accepts)",
+        );
+      }
+      await this.#deadLetter(
+        batch,
+        conflicts.map((r) => letterFor(r, "unique-index-conflict", `${r.message}; drop or relax that index: the read model must accept every row PostgreSQL accepts`)),
+      );
+    }
+
+    // Counted once the batch went through, so a retried batch does not count twice.
     const now = (this.deps.now ?? Date.now)();
     let applied = 0;
     let stale = 0;
-    for (const { compacted, result } of results) {
+    for (const { collection, compactedAway, compacted, result } of results) {
+      metrics.compacted.inc({ collection }, compactedAway);
+      metrics.applied.inc({ collection }, result.applied);
+      metrics.stale.inc({ collection }, result.stale);
       applied += result.applied;
       stale += result.stale;
       // Snapshot reads carry the snapshot time, not a commit time.
       for (const c of compacted) if (c.op !== "r" && c.sourceTsMs !== null) metrics.endToEndLag.observe(Math.max(0, now - c.sourceTsMs) / 1000);
     }
-    return { applied, stale, deadLettered: letters.length + rejected.length, tombstones };
+    return { applied, stale, deadLettered: batch.sent.size, tombstones: batch.tombstones, truncated };
   }
+
+  async #deadLetter(batch: PreparedBatch, letters: readonly DeadLetter[]): Promise<void> {
+    const unsent = letters.filter((l) => !batch.sent.has(recordKey(l.record)));
+    if (unsent.length === 0) return;
+    try {
+      await this.deps.dlq.send(unsent);
+    } catch (e) {
+      this.deps.metrics.errors.inc({ stage: "dlq" });
+      throw e;
+    }
+    for (const l of unsent) {
+      batch.sent.add(recordKey(l.record));
+      this.deps.metrics.deadLettered.inc({ reason: l.reason });
+    }
+  }
+
+  async #truncate(truncates: readonly Truncate[]): Promise<number> {
+    // The newest truncate per collection covers the older ones.
+    const newest = new Map<string, Truncate>();
+    for (const t of truncates) {
+      const prev = newest.get(t.capture.collection);
+      if (!prev || t.v > prev.v) newest.set(t.capture.collection, t);
+    }
+    let swept = 0;
+    for (const t of newest.values()) {
+      try {
+        const n = await this.deps.store.truncate(t);
+        this.deps.metrics.truncated.inc({ collection: t.capture.collection }, n);
+        swept += n;
+      } catch (e) {
+        this.deps.metrics.errors.inc({ stage: "write" });
+        throw e;
+      }
+    }
+    return swept;
+  }
+}
+
+function letterFor(r: Rejection, reason: DeadLetter["reason"], message: string): DeadLetter {
+  return { record: r.change.record, reason, message };
 }

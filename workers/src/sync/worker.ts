@@ -1,18 +1,22 @@
 import type { RecordSource } from "../kafka/types.js";
 import type { HealthState } from "../runtime/http.js";
+import { Liveness } from "../runtime/liveness.js";
 import type { Logger } from "../runtime/log.js";
 import type { SyncMetrics } from "../runtime/metrics.js";
+import type { RawRecord } from "./change.js";
 import type { BatchProcessor } from "./processor.js";
 
 export interface WorkerOptions {
   readonly source: RecordSource;
-  readonly processor: Pick<BatchProcessor, "process">;
+  readonly processor: Pick<BatchProcessor, "process" | "prepare">;
   readonly topics: readonly string[];
   readonly batch: { readonly maxRecords: number; readonly maxWaitMs: number };
   readonly metrics: SyncMetrics;
   readonly log: Logger;
   /** Backoff between retries of a failed batch. @default { initialMs: 200, maxMs: 10_000 } */
   readonly retry?: { readonly initialMs: number; readonly maxMs: number };
+  /** Decides /healthz; main.ts feeds it Kafka's lag. @default a 120 s bound */
+  readonly liveness?: Liveness;
 }
 
 /**
@@ -25,8 +29,11 @@ export class SyncWorker implements HealthState {
   #consuming = false;
   #lastWriteOk = true;
   #wakeSleep: (() => void) | undefined;
+  readonly liveness: Liveness;
 
-  constructor(private readonly o: WorkerOptions) {}
+  constructor(private readonly o: WorkerOptions) {
+    this.liveness = o.liveness ?? new Liveness(120_000);
+  }
 
   /** Resolves true after a clean stop, false if stopped while a batch was still failing (not committed). */
   async run(): Promise<boolean> {
@@ -38,6 +45,7 @@ export class SyncWorker implements HealthState {
       while (!this.#stopping) {
         const batch = await source.next(this.o.batch.maxRecords, this.o.batch.maxWaitMs);
         if (batch.length === 0) continue;
+        this.liveness.batchStarted();
         const end = this.o.metrics.batchSeconds.startTimer();
         if (!(await this.#processWithRetry(batch))) return false;
         try {
@@ -48,6 +56,8 @@ export class SyncWorker implements HealthState {
           log.warn("offset commit failed; records will be redelivered", { error: (e as Error).message });
         }
         end();
+        this.liveness.batchCompleted();
+        this.o.metrics.lastBatch.setToCurrentTime();
         this.o.metrics.batchRecords.observe(batch.length);
       }
       return true;
@@ -64,20 +74,22 @@ export class SyncWorker implements HealthState {
   }
 
   live(): boolean {
-    return true;
+    return this.liveness.live();
   }
 
   ready(): boolean {
     return this.#consuming && this.#lastWriteOk;
   }
 
-  async #processWithRetry(batch: Parameters<BatchProcessor["process"]>[0]): Promise<boolean> {
+  async #processWithRetry(records: readonly RawRecord[]): Promise<boolean> {
     const { initialMs, maxMs } = this.o.retry ?? { initialMs: 200, maxMs: 10_000 };
+    // Parsed once: a retry keeps what the failed attempts already did (dead letters sent).
+    const batch = this.o.processor.prepare(records);
     for (let attempt = 0; ; attempt++) {
       try {
         const outcome = await this.o.processor.process(batch);
         this.#lastWriteOk = true;
-        this.o.log.debug("batch", { records: batch.length, ...outcome });
+        this.o.log.debug("batch", { records: records.length, ...outcome });
         return true;
       } catch (e) {
         this.#lastWriteOk = false;

@@ -1,6 +1,6 @@
 import type { DeadLetter, DeadLetterSink, RecordSource } from "../kafka/types.js";
-import type { Rejection, WriteResult } from "../mongo/writer.js";
-import type { Change, RawRecord } from "../sync/change.js";
+import type { Rejection, WriteOutcome } from "../mongo/writer.js";
+import type { Change, RawRecord, Truncate } from "../sync/change.js";
 import { idKey } from "../sync/compact.js";
 import type { ChangeStore } from "../sync/processor.js";
 
@@ -36,33 +36,55 @@ export class FakeSource implements RecordSource {
   async close(): Promise<void> {}
 }
 
-/** Store with the same guard as MongoDB: a change applies only over an older _lsn. */
-export class GuardedMemoryStore implements ChangeStore {
-  readonly docs = new Map<string, { lsn: number; doc: Record<string, unknown> | null }>();
+/**
+ * Records what the processor hands to the store, with no guard of its own: unit tests check
+ * what is sent (compaction, retries, dead letters). Whether the guard keeps the newest version
+ * is tested against the real writer and a real store (test/guard.test.ts).
+ */
+export class RecordingStore implements ChangeStore {
   readonly calls: Array<{ collection: string; changes: readonly Change[] }> = [];
+  readonly truncates: Truncate[] = [];
   failuresLeft = 0;
   /** Ids the store refuses for good, like MongoDB refusing an invalid document. */
   readonly refuse = new Set<unknown>();
-  async write(collection: string, changes: readonly Change[]): Promise<WriteResult & { rejected: Rejection[] }> {
+  /** Ids that collide on a unique index other than _id. */
+  readonly collide = new Set<unknown>();
+  async write(collection: string, changes: readonly Change[]): Promise<WriteOutcome> {
     this.calls.push({ collection, changes });
     if (this.failuresLeft > 0) {
       this.failuresLeft--;
       throw new Error("MongoDB unavailable");
     }
+    const rejected: Rejection[] = changes.filter((c) => this.refuse.has(c.id)).map((change) => ({ change, code: 2, message: "invalid value" }));
+    const conflicts: Rejection[] = changes.filter((c) => this.collide.has(c.id)).map((change) => ({ change, code: 11000, message: "E11000 on email_1" }));
+    return { applied: changes.length - rejected.length - conflicts.length, stale: 0, rejected, conflicts };
+  }
+  async truncate(t: Truncate): Promise<number> {
+    this.truncates.push(t);
+    return 0;
+  }
+}
+
+/**
+ * Keeps the newest version per document in memory, comparing `_v` strings exactly as the real
+ * writer's `$lt` does. For the benchmark only (to measure the worker without a store); tests
+ * of the guard run against the real writer and store.
+ */
+export class VersionedMemoryStore implements ChangeStore {
+  readonly docs = new Map<string, { v: string; doc: Record<string, unknown> | null }>();
+  async write(collection: string, changes: readonly Change[]): Promise<WriteOutcome> {
     let applied = 0;
-    const rejected: Rejection[] = [];
     for (const c of changes) {
-      if (this.refuse.has(c.id)) {
-        rejected.push({ change: c, code: 2, message: "invalid value" });
-        continue;
-      }
       const k = `${collection}/${idKey(c.id)}`;
       const stored = this.docs.get(k);
-      if (stored && stored.lsn >= Number(c.lsn)) continue;
-      this.docs.set(k, { lsn: Number(c.lsn), doc: c.deleted ? null : (c.doc ?? null) });
+      if (stored && stored.v >= c.v) continue;
+      this.docs.set(k, { v: c.v, doc: c.deleted ? null : (c.doc ?? null) });
       applied++;
     }
-    return { applied, stale: changes.length - applied - rejected.length, rejected };
+    return { applied, stale: changes.length - applied, rejected: [], conflicts: [] };
+  }
+  async truncate(): Promise<number> {
+    return 0;
   }
 }
 

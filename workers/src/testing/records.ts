@@ -1,8 +1,10 @@
 /**
- * Builders for flattened Debezium records exactly as the connector's
- * JsonConverter writes them (key without schema, value with schema), used
- * by unit tests. Shapes follow Debezium's PostgreSQL type mapping with
- * decimal.handling.mode=precise and time.precision.mode=adaptive_time_microseconds.
+ * Builders for Debezium change events exactly as the connector's JsonConverter
+ * writes them (key without schema, value with schema: the envelope with before,
+ * after, source, op and the `__epoch` the InsertField SMT adds), used by unit tests.
+ * Shapes follow Debezium's PostgreSQL type mapping with decimal.handling.mode=precise
+ * and time.precision.mode=adaptive_time_microseconds (checked against the real
+ * connector's output in test/).
  */
 import type { RawRecord } from "../sync/change.js";
 import type { Capture } from "../runtime/config.js";
@@ -11,17 +13,31 @@ export const ORDERS: Capture = { table: "public.orders", topic: "coexist.public.
 export const CUSTOMERS: Capture = { table: "public.customers", topic: "coexist.public.customers", collection: "customers", key: "customer_id", transform: "customer" };
 export const PRODUCTS: Capture = { table: "public.products", topic: "coexist.public.products", collection: "products", key: "product_id", transform: "product" };
 
-const meta = [
-  { field: "__op", type: "string", optional: true },
-  { field: "__lsn", type: "int64", optional: true },
-  { field: "__source_ts_ms", type: "int64", optional: true },
-  { field: "__deleted", type: "string", optional: true },
-];
+const sourceSchema = {
+  type: "struct",
+  name: "io.debezium.connector.postgresql.Source",
+  optional: false,
+  field: "source",
+  fields: [
+    { field: "version", type: "string", optional: false },
+    { field: "connector", type: "string", optional: false },
+    { field: "name", type: "string", optional: false },
+    { field: "ts_ms", type: "int64", optional: false },
+    { field: "snapshot", type: "string", optional: true, name: "io.debezium.data.Enum" },
+    { field: "db", type: "string", optional: false },
+    { field: "sequence", type: "string", optional: true },
+    { field: "schema", type: "string", optional: false },
+    { field: "table", type: "string", optional: false },
+    { field: "txId", type: "int64", optional: true },
+    { field: "lsn", type: "int64", optional: true },
+  ],
+};
 
-export const orderSchema = {
+/** The row struct of public.orders, as `before` and `after` carry it. */
+export const orderRowSchema = {
   type: "struct",
   name: "coexist.public.orders.Value",
-  optional: false,
+  optional: true,
   fields: [
     { field: "order_id", type: "int64", optional: false },
     { field: "customer_id", type: "int64", optional: true },
@@ -31,9 +47,26 @@ export const orderSchema = {
     { field: "notes", type: "string", optional: true },
     { field: "created_at", type: "string", optional: true, name: "io.debezium.time.ZonedTimestamp", version: 1 },
     { field: "updated_at", type: "string", optional: true, name: "io.debezium.time.ZonedTimestamp", version: 1 },
-    ...meta,
   ],
 };
+
+export const orderSchema = envelopeSchema("coexist.public.orders", orderRowSchema);
+
+export function envelopeSchema(name: string, row: object): object {
+  return {
+    type: "struct",
+    name: `${name}.Envelope`,
+    optional: false,
+    fields: [
+      { ...row, field: "before" },
+      { ...row, field: "after" },
+      sourceSchema,
+      { field: "op", type: "string", optional: false },
+      { field: "ts_ms", type: "int64", optional: true },
+      { field: "__epoch", type: "string", optional: true },
+    ],
+  };
+}
 
 /** Unscaled integer → Connect Decimal base64 (minimal big-endian two's complement, as Java's BigInteger.toByteArray). */
 export function decimalBase64(unscaled: bigint): string {
@@ -54,12 +87,19 @@ export interface OrderImage {
   updated_at?: string | null;
 }
 
-export function orderRecord(
-  image: OrderImage,
-  o: { op?: "c" | "u" | "d" | "r"; lsn: number; offset: bigint; partition?: number; tsMs?: number },
-): RawRecord {
+export interface EventOptions {
+  op?: "c" | "u" | "d" | "r";
+  lsn: number;
+  offset: bigint;
+  partition?: number;
+  tsMs?: number;
+  /** The `__epoch` field; omitted when undefined (a connector without the epoch SMT). @default 0 */
+  epoch?: number | null;
+}
+
+export function orderRecord(image: OrderImage, o: EventOptions): RawRecord {
   const op = o.op ?? "c";
-  const payload = {
+  const row = {
     order_id: image.order_id,
     customer_id: image.customer_id ?? null,
     status: image.status ?? null,
@@ -68,12 +108,40 @@ export function orderRecord(
     notes: image.notes ?? null,
     created_at: image.created_at ?? null,
     updated_at: image.updated_at ?? null,
-    __op: op,
-    __lsn: o.lsn,
-    __source_ts_ms: o.tsMs ?? 1_732_400_000_000,
-    __deleted: op === "d" ? "true" : "false",
   };
-  return raw(ORDERS.topic, { order_id: image.order_id }, { schema: orderSchema, payload }, o.offset, o.partition);
+  return raw(ORDERS.topic, { order_id: image.order_id }, changeEvent(op, op === "d" ? null : row, { ...o, op }, op === "d" ? { order_id: image.order_id } : null), o.offset, o.partition);
+}
+
+/** An envelope value `{schema, payload}` for a change of public.orders. */
+export function changeEvent(op: string, after: Record<string, unknown> | null, o: EventOptions, before: Record<string, unknown> | null = null): object {
+  const tsMs = o.tsMs ?? 1_732_400_000_000;
+  const payload: Record<string, unknown> = {
+    before,
+    after,
+    source: {
+      version: "3.6.1.Final",
+      connector: "postgresql",
+      name: "coexist",
+      ts_ms: tsMs,
+      snapshot: op === "r" ? "true" : "false",
+      db: "coexist",
+      sequence: `[null,"${o.lsn}"]`,
+      schema: "public",
+      table: "orders",
+      txId: 1,
+      lsn: o.lsn,
+    },
+    op,
+    ts_ms: tsMs + 5,
+  };
+  const epoch = o.epoch === undefined ? 0 : o.epoch;
+  if (epoch !== null) payload.__epoch = String(epoch);
+  return { schema: orderSchema, payload };
+}
+
+/** A TRUNCATE of public.orders: Debezium sends it without a key, to any partition. */
+export function truncateRecord(o: Omit<EventOptions, "op">): RawRecord {
+  return raw(ORDERS.topic, null, changeEvent("t", null, { ...o, op: "c" }), o.offset, o.partition);
 }
 
 export function tombstone(topic: string, key: Record<string, unknown>, offset: bigint, partition = 0): RawRecord {

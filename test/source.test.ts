@@ -1,0 +1,129 @@
+/**
+ * The worker's Kafka source across a consumer-group rebalance, against the real broker: what
+ * it hands out and what it commits once another member took some of its partitions
+ * (issue 8, point 3). The end-to-end run with two worker processes is in rebalance.test.ts.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import { PlatformaticSource } from "../workers/src/kafka/platformatic.js";
+import type { RawRecord } from "../workers/src/sync/change.js";
+import { Producer } from "../workers/src/testing/deps.js";
+import { eventually, loadDataplaneEnv, newAdmin, type DataplaneEnv } from "./support/dataplane";
+
+const id = randomBytes(4).toString("hex");
+const topic = `it${id}.source`;
+const groupId = `coexist-sync-it-${id}`;
+const PER_PARTITION = 60;
+let env: DataplaneEnv;
+const sources: PlatformaticSource[] = [];
+
+function source(name: string): PlatformaticSource {
+  const s = new PlatformaticSource({ brokers: env.KAFKA_BROKERS.split(","), clientId: `coexist-it-${name}`, groupId, bufferRecords: 10, timeoutMs: 10_000 });
+  sources.push(s);
+  return s;
+}
+
+async function committed(): Promise<Map<number, bigint>> {
+  const admin = newAdmin(env);
+  try {
+    const [group] = await admin.listConsumerGroupOffsets({ groups: [groupId] });
+    const out = new Map<number, bigint>();
+    for (const t of group?.topics ?? []) for (const p of t.partitions) if (p.committedOffset >= 0n) out.set(p.partitionIndex, p.committedOffset);
+    return out;
+  } finally {
+    await admin.close();
+  }
+}
+
+/** `next`, but resolving with [] after `ms` when nothing arrives (next itself waits for a first record). */
+async function poll(s: PlatformaticSource, max: number, ms = 2_000): Promise<RawRecord[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<RawRecord[]>((resolve) => (timer = setTimeout(() => resolve([]), ms)));
+  try {
+    return await Promise.race([s.next(max, 100), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Partitions a source currently owns, read through the records it may still hand out. */
+const partitionsOf = (records: readonly RawRecord[]) => new Set(records.map((r) => r.partition));
+
+describe("the Kafka source across a rebalance", { timeout: 180_000 }, () => {
+  before(async () => {
+    env = loadDataplaneEnv();
+    const admin = newAdmin(env);
+    try {
+      await admin.createTopics({ topics: [topic], partitions: 3, replicas: 1 });
+    } finally {
+      await admin.close();
+    }
+    const producer = new Producer({ clientId: "coexist-it-source", bootstrapBrokers: env.KAFKA_BROKERS.split(",") });
+    try {
+      for (let partition = 0; partition < 3; partition++) {
+        await producer.send({ messages: Array.from({ length: PER_PARTITION }, (_, i) => ({ topic, partition, key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`) })) });
+      }
+    } finally {
+      await producer.close();
+    }
+  });
+
+  after(async () => {
+    await Promise.allSettled(sources.map((s) => s.close()));
+    const admin = newAdmin(env);
+    try {
+      await admin.deleteGroups({ groups: [groupId] }).catch(() => undefined);
+      await admin.deleteTopics({ topics: [topic] });
+    } finally {
+      await admin.close();
+    }
+  });
+
+  it("never commits backwards, never hands out or commits a partition it lost", async () => {
+    const a = source("a");
+    await a.start([topic]);
+    const early = await poll(a, 5, 30_000);
+    assert.ok(early.length > 0);
+    const p = early[0]?.partition as number;
+    const earlyOfP = early.filter((r) => r.partition === p);
+
+    // A consumes partition p further and commits past the early batch.
+    let later: RawRecord[] = [];
+    await eventually(`offset 30 of partition ${p}, and records of every partition`, async () => {
+      later = later.concat(await poll(a, 10));
+      const max = later.filter((r) => r.partition === p).reduce((m, r) => (r.offset > m ? r.offset : m), -1n);
+      return max >= 30n && partitionsOf([...early, ...later]).size === 3 ? true : undefined;
+    });
+    await a.commit(later.filter((r) => r.partition === p));
+    const before = (await committed()).get(p) as bigint;
+    assert.ok(before > 30n);
+
+    // The early batch finishes late (a slow write): its commit must not move p backwards.
+    await a.commit(earlyOfP);
+    assert.equal((await committed()).get(p), before, "a late commit of older offsets is dropped");
+
+    // B joins: the group rebalances and A keeps only some partitions.
+    const b = source("b");
+    await b.start([topic]);
+    const fromB: RawRecord[] = [];
+    await eventually("B owns a partition", async () => {
+      fromB.push(...(await poll(b, 10)));
+      return fromB.length > 0 ? true : undefined;
+    });
+    const lost = partitionsOf(fromB);
+    assert.ok(a.rebalances >= 2, `A saw the rebalance (${a.rebalances} joins)`);
+
+    // Whatever A had buffered for the partitions B now owns is gone.
+    const handedOut = await poll(a, 100);
+    for (const r of handedOut) assert.ok(!lost.has(r.partition), `A handed out partition ${r.partition}, which B owns`);
+
+    // B commits its records; a late commit from A of the same partition must not touch them.
+    await b.commit(fromB);
+    const afterB = await committed();
+    const stale = [...early, ...later].filter((r) => lost.has(r.partition));
+    assert.ok(stale.length > 0, "A had handed out records of the partition it lost");
+    await a.commit(stale);
+    assert.deepEqual(await committed(), afterB, "A does not commit partitions it lost");
+  });
+});

@@ -9,7 +9,7 @@ REPO_ROOT=$(cd "$DP_LIB_DIR/../.." && pwd)
 DATAPLANE_CMD="$REPO_ROOT/scripts/dataplane"
 VERSIONS_FILE="$REPO_ROOT/versions.json"
 
-command -v node >/dev/null || die "node is needed to read $VERSIONS_FILE; install Node 20 (see package.json)"
+command -v node >/dev/null || die "node is needed to read $VERSIONS_FILE; install Node 20 or newer (npm test runs the Node 24 of package.json)"
 
 # Versions come from versions.json only; the regex keeps a malformed value from reaching eval.
 eval "$(node -e '

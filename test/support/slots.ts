@@ -66,11 +66,17 @@ export class SlotHolder {
 
 export interface TopicRecord {
   readonly key: unknown;
-  /** The flattened row (`payload` of a JSON-with-schema value); null for a tombstone. */
+  /** The row image of Debezium's envelope (`after`, or `before` for a delete) with its `op` as `__op`; null for a tombstone. */
   readonly row: Record<string, unknown> | null;
 }
 
 /** Reads `topic` from the beginning until `done` holds for what was read (or the timeout). */
+/** The connector emits Debezium's envelope (components/connect/connector-config.ts): its row image and operation. */
+function rowOf(payload: Record<string, unknown>): Record<string, unknown> {
+  const image = (payload.after ?? payload.before) as Record<string, unknown> | null | undefined;
+  return { ...(image ?? {}), __op: payload.op };
+}
+
 export async function readTopic(env: DataplaneEnv, topic: string, done: (records: TopicRecord[]) => boolean, timeoutMs = 90_000): Promise<TopicRecord[]> {
   const consumer = new Consumer({ clientId: "coexist-it-topic-reader", groupId: `topic-reader-${Date.now()}-${Math.random().toString(16).slice(2)}`, bootstrapBrokers: env.KAFKA_BROKERS.split(","), maxWaitTime: 200 });
   const records: TopicRecord[] = [];
@@ -78,7 +84,7 @@ export async function readTopic(env: DataplaneEnv, topic: string, done: (records
     const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
     stream.on("data", (m: { key?: Buffer; value?: Buffer }) => {
       const value = m.value && m.value.length > 0 ? (JSON.parse(m.value.toString()) as { payload: Record<string, unknown> }) : null;
-      records.push({ key: m.key ? (JSON.parse(m.key.toString()) as unknown) : null, row: value?.payload ?? null });
+      records.push({ key: m.key ? (JSON.parse(m.key.toString()) as unknown) : null, row: value?.payload ? rowOf(value.payload) : null });
     });
     await eventually(`records on ${topic}`, async () => (done(records) ? true : undefined), timeoutMs).catch((e: Error) => {
       throw new Error(`${e.message}; read ${records.length}: ${JSON.stringify(records.slice(-10))}`);

@@ -6,7 +6,7 @@ import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { controlListenProblem } from "../components/kong/listen";
 import { renderKongConfig } from "../components/kong/render";
-import { credentialLeaks } from "../components/testing/inspect";
+import { credentialLeaks, SECRET_SIG, stringsIn } from "../components/testing/inspect";
 import { installMocks, MockRun, Recorded, settle } from "../components/testing/mocks";
 import { generateKongCredentials } from "./kong-credentials";
 
@@ -20,7 +20,6 @@ const KONG = generateKongCredentials(renderKongConfig("dev").secretVariables);
 const devConfig = (parse(fs.readFileSync(path.join(__dirname, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
 
 const CONTAINER = "docker:index/container:Container";
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 let run: MockRun;
 let outputs: Record<string, unknown>;
@@ -39,17 +38,7 @@ const container = (host: string): Recorded => {
   return found[0];
 };
 
-/** Every string in a value, with whether it sits inside a secret. */
-function strings(value: unknown, secret = false, out: { text: string; secret: boolean }[] = []): { text: string; secret: boolean }[] {
-  if (typeof value === "string") out.push({ text: value, secret });
-  else if (Array.isArray(value)) value.forEach((v) => strings(v, secret, out));
-  else if (value && typeof value === "object") {
-    const o = value as Record<string, unknown>;
-    if (o[SECRET_SIG] !== undefined) strings(o.value, true, out);
-    else Object.values(o).forEach((v) => strings(v, secret, out));
-  }
-  return out;
-}
+const strings = (value: unknown) => stringsIn(value);
 
 describe("dev program", () => {
   it("runs PostgreSQL with wal_level=logical", () => {

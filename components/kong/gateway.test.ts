@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type * as k8sTypes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { stringsIn } from "../testing/inspect";
 import { installMocks, MockRun, settle } from "../testing/mocks";
 import { generateKongCredentials } from "../../stacks/kong-credentials";
 import { renderKongConfig } from "./render";
@@ -11,7 +12,6 @@ import { renderKongConfig } from "./render";
  * Kubernetes realisation registers for Kong's neutral spec, with their inputs. Mocks first.
  */
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const rendered = renderKongConfig("staging");
 const credentials = generateKongCredentials(rendered.secretVariables);
 let run: MockRun;
@@ -31,17 +31,7 @@ function kubernetesTarget(name: string) {
   };
 }
 
-/** Every string in a value, with whether it sits inside a secret (the mock engine may lift a nested secret to its parent). */
-function strings(value: unknown, secret = false, out: { text: string; secret: boolean }[] = []): { text: string; secret: boolean }[] {
-  if (typeof value === "string") out.push({ text: value, secret });
-  else if (Array.isArray(value)) value.forEach((v) => strings(v, secret, out));
-  else if (value && typeof value === "object") {
-    const o = value as Record<string, unknown>;
-    if (o[SECRET_SIG] !== undefined) strings(o.value, true, out);
-    else Object.values(o).forEach((v) => strings(v, secret, out));
-  }
-  return out;
-}
+const strings = (value: unknown) => stringsIn(value);
 
 before(async () => {
   run = installMocks("staging", {});

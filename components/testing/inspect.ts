@@ -1,7 +1,7 @@
 import { Recorded } from "./mocks";
 
 /** The marker Pulumi's RPC layer puts on a secret value (what mocks receive). */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 export interface Found {
   readonly text: string;
@@ -9,6 +9,18 @@ export interface Found {
   readonly secret: boolean;
   /** The top-level input it sits under. */
   readonly input: string;
+}
+
+/** Every string in a value, with whether it sits inside a secret (mocks may lift a nested secret to its parent). */
+export function stringsIn(value: unknown, secret = false, out: { text: string; secret: boolean }[] = []): { text: string; secret: boolean }[] {
+  if (typeof value === "string") out.push({ text: value, secret });
+  else if (Array.isArray(value)) value.forEach((v) => stringsIn(v, secret, out));
+  else if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    if (o[SECRET_SIG] !== undefined) stringsIn(o.value, true, out);
+    else Object.values(o).forEach((v) => stringsIn(v, secret, out));
+  }
+  return out;
 }
 
 /** Every string in a resource's inputs, with the top-level input it sits under and whether it is secret. */

@@ -6,7 +6,6 @@
  * creating them with the same rendering functions the stack uses everywhere else.
  */
 import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "pg";
 import { quoteIdent } from "../../components/capture";
@@ -15,6 +14,7 @@ import { topicPlan } from "../../components/kafka/topics";
 import { demoSchemaSql } from "../../components/postgres/server";
 import { HEARTBEAT_TABLE, RECONCILER_USER } from "../../components/platform";
 import type { PlatformConfig } from "../../components/platform-config";
+import { readEnvFile } from "./dataplane-env";
 import { ROOT } from "./engine";
 
 export interface DataplaneEnv {
@@ -34,18 +34,9 @@ export interface DataplaneEnv {
 
 const REQUIRED: (keyof DataplaneEnv)[] = ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "POSTGRES_URL", "KAFKA_BROKERS", "CONNECT_URL", "MONGODB_URL", "DEBEZIUM_USER", "DEBEZIUM_PASSWORD_REF", "KUBECONFIG"];
 
-/** The data plane's env file (`scripts/dataplane up --kubernetes` writes it). */
-export function readDataplaneEnv(dir = process.env.COEXIST_DATAPLANE_DIR ?? path.join(ROOT, ".dataplane")): DataplaneEnv {
-  const file = path.join(dir, "env");
-  if (!fs.existsSync(file)) throw new Error(`${file} not found: the local stack runs on the local data plane; fix: scripts/dataplane install --kubernetes && scripts/dataplane up --kubernetes`);
-  const env: Record<string, string> = {};
-  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
-    const m = /^export ([A-Z_]+)='(.*)'$/.exec(line);
-    if (m) env[m[1] as string] = m[2] as string;
-  }
-  const missing = REQUIRED.filter((k) => !env[k]);
-  if (missing.length > 0) throw new Error(`${file} has no ${missing.join(", ")}; fix: scripts/dataplane up --kubernetes (the control plane writes KUBECONFIG)`);
-  return env as unknown as DataplaneEnv;
+/** The data plane's env file with its control plane (`scripts/dataplane up --kubernetes` writes it). */
+export function readDataplaneEnv(dir?: string): DataplaneEnv {
+  return readEnvFile(REQUIRED, "the local stack runs on the local data plane: scripts/dataplane install --kubernetes && scripts/dataplane up --kubernetes", dir) as unknown as DataplaneEnv;
 }
 
 /** The worker image the local stack's Deployment names; kwok runs no container, so it is never pulled. */

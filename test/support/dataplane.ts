@@ -4,10 +4,10 @@
  * store, and polling with deadlines (never sleeps + timing assertions).
  */
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { readEnvFile } from "../../scripts/stack.d/dataplane-env";
 import { Admin, MongoClient, pg } from "../../workers/src/testing/deps.js";
 
 export const ROOT = join(__dirname, "..", "..");
@@ -25,17 +25,8 @@ export interface DataplaneEnv {
 }
 
 export function loadDataplaneEnv(): DataplaneEnv {
-  const path = join(process.env.COEXIST_DATAPLANE_DIR ?? join(ROOT, ".dataplane"), "env");
-  if (!existsSync(path)) throw new Error(`${path} not found: run scripts/dataplane install && scripts/dataplane up first`);
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    const m = /^export ([A-Z_]+)='(.*)'$/.exec(line);
-    if (m) env[m[1] as string] = m[2] as string;
-  }
-  for (const k of ["POSTGRES_URL", "KAFKA_BROKERS", "CONNECT_URL", "MONGODB_URL", "DEBEZIUM_USER", "DEBEZIUM_PASSWORD_REF"]) {
-    if (!env[k]) throw new Error(`${path} has no ${k}; re-run scripts/dataplane up`);
-  }
-  return env as unknown as DataplaneEnv;
+  const required = ["POSTGRES_URL", "KAFKA_BROKERS", "CONNECT_URL", "MONGODB_URL", "DEBEZIUM_USER", "DEBEZIUM_PASSWORD_REF"];
+  return readEnvFile(required, "run scripts/dataplane install && scripts/dataplane up first") as unknown as DataplaneEnv;
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails with the last observation. */

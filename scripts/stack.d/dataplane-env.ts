@@ -1,0 +1,20 @@
+/** The local data plane's env file (`scripts/dataplane up` writes it): light, so tests can import it. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/** The data plane's env file as a map; `required` keys must be set, else the error names the fix. */
+export function readEnvFile(required: readonly string[], fix: string, dir = process.env.COEXIST_DATAPLANE_DIR ?? path.join(ROOT, ".dataplane")): Record<string, string> {
+  const file = path.join(dir, "env");
+  if (!fs.existsSync(file)) throw new Error(`${file} not found; fix: ${fix}`);
+  const env: Record<string, string> = {};
+  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    const m = /^export ([A-Z_]+)='(.*)'$/.exec(line);
+    if (m) env[m[1] as string] = m[2] as string;
+  }
+  const missing = required.filter((k) => !env[k]);
+  if (missing.length > 0) throw new Error(`${file} has no ${missing.join(", ")}; fix: ${fix}`);
+  return env;
+}
+

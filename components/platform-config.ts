@@ -107,7 +107,8 @@ export interface PlatformConfig {
   readonly connect: {
     readonly port: number;
     /** An existing Kafka Connect cluster: its REST URL and how its connectors reference the database password. */
-    readonly external?: { readonly url: string; readonly passwordRef: string };
+    /** `user`: the REST API's user when it requires credentials; its password is the secret coexist:connectPassword. */
+    readonly external?: { readonly url: string; readonly passwordRef: string; readonly user?: string };
     readonly replicas: number;
     /** Kubernetes: the image Strimzi builds with the Debezium plugin and pushes (registry/repository:tag). */
     readonly image?: string;

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ConnectEndpoint, DebeziumConnector, dlqTopic, KafkaConnect, renderConnectorConfig } from "./connect";
+import { ConnectEndpoint, DebeziumConnector, dlqTopic, KafkaConnect, renderConnectorConfig, restUrlWithUserInfo } from "./connect";
 import { KafkaBroker, KafkaTopics, kraftClusterId } from "./kafka";
 import { createNetworkPolicies, IngressRule, PODS } from "./kubernetes/network-policies";
 import { Operator, Operators } from "./kubernetes/operators";
@@ -34,6 +34,8 @@ export interface PlatformArgs extends PlatformConfig {
     readonly mongodbPassword?: pulumi.Output<string>;
     /** An external MongoDB's connection string. */
     readonly mongodbUrl?: pulumi.Output<string>;
+    /** An external Connect REST API's password (connect.external.user). */
+    readonly connectPassword?: pulumi.Output<string>;
     /** Values of the DECK_* variables the gateway file references. */
     readonly kongCredentials: pulumi.Output<Record<string, string>>;
   };
@@ -148,7 +150,7 @@ export class Platform extends pulumi.ComponentResource {
         replicas: args.connect.replicas,
         image: args.connect.image,
       }, { parent: this, dependsOn: topics });
-    const connect: ConnectEndpoint = connectCluster?.endpoint ?? { kind: "rest", url: args.connect.external!.url, passwordRef: args.connect.external!.passwordRef, ready: [] };
+    const connect: ConnectEndpoint = connectCluster?.endpoint ?? externalConnect(args.connect.external!, args.secrets.connectPassword);
     const connectorName = `${args.topicPrefix}-postgres-source`;
     // Where Pulumi reaches the database (not the workloads): loopback on Docker, the external host.
     const probe = args.postgres.external ? { host: args.postgres.external.host, port: args.postgres.external.port } : server?.admin && { host: server.admin.host, port: server.admin.port };
@@ -308,4 +310,12 @@ function createDockerTarget(name: string, args: PlatformArgs, parent: pulumi.Res
     labels: Object.entries(labels).map(([label, value]) => ({ label, value })),
   }, { parent });
   return { kind: "docker", network, namePrefix, labels };
+}
+
+/** An external Connect REST API, with its credentials as user info (then the URL is a secret). */
+function externalConnect(external: NonNullable<PlatformArgs["connect"]["external"]>, password: pulumi.Output<string> | undefined): ConnectEndpoint {
+  const url = external.user === undefined || password === undefined
+    ? external.url
+    : pulumi.secret(password.apply((p) => restUrlWithUserInfo(external.url, external.user!, p)));
+  return { kind: "rest", url, passwordRef: external.passwordRef, ready: [] };
 }

@@ -113,7 +113,7 @@ export function stackFileConfig(stack: string): Record<string, unknown> {
 /** A data plane as `scripts/dataplane up --kubernetes` describes it, for rendering the local stack's config without one. */
 export const FAKE_DATAPLANE = {
   PGHOST: "127.0.0.1", PGPORT: "55432", PGUSER: "postgres", PGDATABASE: "coexist", POSTGRES_URL: "postgresql://postgres@127.0.0.1:55432/coexist",
-  KAFKA_BROKERS: "127.0.0.1:59092", CONNECT_URL: "http://127.0.0.1:58083", MONGODB_URL: "mongodb://127.0.0.1:57017/",
+  KAFKA_BROKERS: "127.0.0.1:59092", CONNECT_URL: "http://127.0.0.1:58083", CONNECT_USER: "coexist", CONNECT_PASSWORD: "connect-Test-s3cret", MONGODB_URL: "mongodb://127.0.0.1:57017/",
   DEBEZIUM_USER: "coexist_debezium", DEBEZIUM_PASSWORD_REF: "${file:/tmp/dataplane/secrets/postgres.properties:password}",
   KUBECONFIG: "/tmp/dataplane/kubeconfig", DATAPLANE_DIR: "/tmp/dataplane",
 };
@@ -138,7 +138,7 @@ export async function realProgram(stack: "dev" | "staging" | "prod" | "local"): 
     dev: { "coexist:postgresPassword": "pg-Test-s3cret", "coexist:debeziumPassword": "dbz-Test-s3cret", "coexist:mongodbPassword": "mongo-Test-s3cret" },
     staging: { "coexist:debeziumPassword": "dbz-Test-s3cret", "coexist:mongodbPassword": "mongo-Test-s3cret" },
     prod: { "coexist:debeziumPassword": "dbz-Test-s3cret", "coexist:mongodbPassword": "mongo-Test-s3cret" },
-    local: { "coexist:debeziumPassword": "dbz-Test-s3cret", "coexist:reconcilerPassword": "rec-Test-s3cret", "coexist:mongodbUrl": "mongodb://sync:Test-s3cret@127.0.0.1:57017/" },
+    local: { "coexist:debeziumPassword": "dbz-Test-s3cret", "coexist:reconcilerPassword": "rec-Test-s3cret", "coexist:mongodbUrl": "mongodb://sync:Test-s3cret@127.0.0.1:57017/", "coexist:connectPassword": "connect-Test-s3cret" },
   }[stack];
   const kong = JSON.stringify(generateKongCredentials(renderKongConfig(stack).secretVariables));
   const { main } = await import("../stacks/program");

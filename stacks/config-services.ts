@@ -117,14 +117,20 @@ function parseKafka(p: Problems, value: unknown, ctx: Context): PlatformConfig["
 
 function parseConnect(p: Problems, value: unknown, ctx: Context): PlatformConfig["connect"] {
   const cn = p.object("connect", value, ["port", "external", "replicas", "image"]);
-  const ex = p.optionalObject("connect.external", cn.external, ["url", "passwordRef"]);
+  const ex = p.optionalObject("connect.external", cn.external, ["url", "passwordRef", "user"]);
   const external = ex && {
     url: p.requiredString("connect.external.url", ex.url, /^https?:\/\/[^\s/]+(\/\S*)?$/, "the Connect REST URL", "http://connect.kafka.svc:8083"),
     passwordRef: p.requiredString(
       "connect.external.passwordRef", ex.passwordRef, CONFIG_PROVIDER_REF,
       "a config-provider reference the Connect cluster resolves to the Debezium password (never the password itself)", "'${file:/opt/secrets/postgres.properties:password}'",
     ),
+    // A Connect REST API without credentials lets anyone who reaches it read the database password
+    // back through a connector; with them, the password is the secret coexist:connectPassword.
+    user: p.optionalString("connect.external.user", ex.user, /^[^\s:]{1,128}$/, "the REST API's user (no spaces or colon)"),
   };
+  if (typeof ex?.url === "string" && /^\w+:\/\/[^/]*@/.test(ex.url)) {
+    p.add(`${NS}:connect.external.url: carries credentials in plain config; fix: remove them from the URL, set ${NS}:connect.external.user and pulumi config set --secret ${NS}:connectPassword`);
+  }
   const image = ctx.target === "kubernetes" && !external
     ? p.requiredString("connect.image", cn.image, IMAGE, "the image Strimzi builds with the Debezium plugin and pushes", "registry.example.com/coexist/connect:3.6.1")
     : p.optionalString("connect.image", cn.image, IMAGE, "an image reference");

@@ -3,7 +3,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { ConfigError, parseConfig } from "./config";
+import { FAKE_DATAPLANE } from "../policy/testing";
+import { localStackConfig } from "../scripts/stack.d/local";
+import { ConfigError, parseConfig, requiredSecrets } from "./config";
 
 const CAPTURE = [
   { table: "public.orders", collection: "orders", key: "order_id", transform: "order" },
@@ -142,5 +144,16 @@ describe("parseConfig", () => {
     const [p] = problemsOf(() => parseConfig(raw(), "sandbox", SECRET_KEYS));
     assert.match(p, /^coexist:environment: stack "sandbox" is not dev, local, staging, prod or pr-<n>/);
     assert.equal(parseConfig(raw({ "coexist:environment": "dev" }), "sandbox", SECRET_KEYS).environment, "dev");
+  });
+
+  it("refuses Connect credentials in the plain-text URL of an external Connect, and asks for the secret when a user is set", () => {
+    const local = localStackConfig(FAKE_DATAPLANE);
+    const ref = FAKE_DATAPLANE.DEBEZIUM_PASSWORD_REF;
+    const parse = (external: object) => parseConfig(raw({ ...local, "coexist:connect": { external } }), "local", SECRET_KEYS);
+    const problems = problemsOf(() => parse({ url: "http://admin:hunter2@connect:8083", passwordRef: ref }));
+    assert.ok(problems.some((p) => /^coexist:connect\.external\.url: carries credentials in plain config; fix: .*coexist:connect\.external\.user.*--secret coexist:connectPassword/.test(p)), problems.join("\n"));
+    assert.ok(requiredSecrets(parse({ url: "http://connect:8083", passwordRef: ref, user: "coexist" })).includes("connectPassword"));
+    const without = parse({ url: "http://connect:8083", passwordRef: ref });
+    assert.ok(!requiredSecrets(without).includes("connectPassword"));
   });
 });

@@ -15,7 +15,7 @@ export type { Environment, PlatformConfig, TargetKind } from "../components/plat
 export { ConfigError } from "./config-problems";
 
 /** Secret keys: each must be set with `pulumi config set --secret`. */
-export const SECRET_KEYS = ["postgresPassword", "debeziumPassword", "reconcilerPassword", "mongodbPassword", "mongodbUrl", "kongCredentials"] as const;
+export const SECRET_KEYS = ["postgresPassword", "debeziumPassword", "reconcilerPassword", "mongodbPassword", "mongodbUrl", "kongCredentials", "connectPassword"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 const KNOWN_KEYS = ["target", "environment", "protect", "capture", "topicPrefix", "postgres", "kafka", "connect", "mongodb", "kong", "workers", "kubernetes", ...SECRET_KEYS];
@@ -109,6 +109,7 @@ export function requiredSecrets(c: PlatformConfig): SecretKey[] {
   if (c.connect.external === undefined || c.postgres.cdcSource === "managed") needed.push("debeziumPassword");
   // A DBA who created the CDC source created the reconciler's read-only role too; the stack generates its own otherwise.
   if (c.postgres.cdcSource === "existing") needed.push("reconcilerPassword");
+  if (c.connect.external?.user !== undefined) needed.push("connectPassword");
   if (c.mongodb.external !== undefined) needed.push("mongodbUrl");
   else needed.push("mongodbPassword");
   return needed;

@@ -36,6 +36,7 @@ export function loadPlatformArgs(): PlatformArgs {
       reconcilerPassword: secret("reconcilerPassword"),
       mongodbPassword: secret("mongodbPassword"),
       mongodbUrl: secret("mongodbUrl"),
+      connectPassword: secret("connectPassword"),
       kongCredentials,
     },
   };

@@ -9,6 +9,7 @@ import { connectorProvider, ProviderInputs } from "../components/connect/connect
 import { pg } from "../workers/src/testing/deps.js";
 import { connectRequest, DataplaneEnv, eventually, loadDataplaneEnv, newAdmin, newPool } from "./support/dataplane";
 import { debeziumUrl, readTopic, serialisedConnectorProvider, SlotHolder, slotRow, withDatabase } from "./support/slots";
+import { connectUrlWithCredentials } from "../scripts/stack.d/dataplane-env";
 
 /**
  * The Debezium connector resource's provider, driven against the real Kafka Connect of the local
@@ -46,7 +47,7 @@ function inputs(overrides: Partial<Parameters<typeof renderConnectorConfig>[0]> 
     captures,
     ...overrides,
   });
-  return { connectUrl: env.CONNECT_URL, name, config, readyTimeoutMs: 90_000, ...extra };
+  return { connectUrl: connectUrlWithCredentials(env), name, config, readyTimeoutMs: 90_000, ...extra };
 }
 
 /** What the stack deploys on the second database: the captured table, heartbeat table, grants, publication. */
@@ -139,6 +140,16 @@ describe("connector provider against a real Kafka Connect", { timeout: 600_000 }
   it("leaves only the password reference readable through the REST API", async () => {
     const config = (await connectRequest(env, "GET", `/connectors/${name}/config`)).json as Record<string, string>;
     assert.equal(config["database.password"], env.DEBEZIUM_PASSWORD_REF);
+  });
+
+  it("the REST API refuses a caller without the credentials, and the error shows no password", async () => {
+    assert.equal((await fetch(`${env.CONNECT_URL}/connectors/${name}/config`)).status, 401);
+    const wrong = { ...inputs(), connectUrl: connectUrlWithCredentials({ ...env, CONNECT_PASSWORD: "not-the-password" }) };
+    await assert.rejects(connectorProvider.read!(name, wrong), (e: Error) => {
+      assert.match(e.message, /HTTP 401/);
+      assert.ok(!e.message.includes("not-the-password") && !e.message.includes(env.CONNECT_PASSWORD), e.message);
+      return true;
+    });
   });
 
   it("refreshes to exactly the declared config: no phantom diff from what Connect adds", async () => {

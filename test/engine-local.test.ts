@@ -14,6 +14,7 @@ import { plannedChanges, testWorkspace, TestWorkspace } from "./support/engine";
 import { namespaceExists, objectsIn } from "./support/kube";
 import { STORE_ENV } from "./support/pipeline";
 import { WorkerProcess } from "./support/worker-process";
+import { connectFetch, connectUrlWithCredentials } from "../scripts/stack.d/dataplane-env";
 
 /**
  * The `local` stack through the real engine onto the data plane's real API server: the
@@ -28,7 +29,7 @@ describe("the local stack on the real engine and API server", () => {
   const base = localStackConfig(env, id);
   const namespace = `coexist-${id}`;
   const reconcilerPassword = randomBytes(18).toString("base64url");
-  const secrets = { "coexist:reconcilerPassword": reconcilerPassword, "coexist:mongodbUrl": env.MONGODB_URL, "coexist:kongCredentials": JSON.stringify(generateKongCredentials(renderKongConfig("local").secretVariables)) };
+  const secrets = { "coexist:reconcilerPassword": reconcilerPassword, "coexist:mongodbUrl": env.MONGODB_URL, "coexist:connectPassword": env.CONNECT_PASSWORD, "coexist:kongCredentials": JSON.stringify(generateKongCredentials(renderKongConfig("local").secretVariables)) };
   const config = parseConfig(Object.fromEntries([...Object.entries(base), ...Object.entries(secrets)].map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])), "local", Object.keys(secrets));
   const timings: Record<string, number> = {};
   let ws: TestWorkspace;
@@ -76,7 +77,7 @@ describe("the local stack on the real engine and API server", () => {
     for (const expected of ["deployment.apps/sync", "deployment.apps/kong", "deployment.apps/reconciler", "service/kong", "networkpolicy.networking.k8s.io/default-deny-ingress"]) {
       assert.ok(objects.includes(expected), `${expected} in ${objects.join(", ")}`);
     }
-    const status = (await (await fetch(`${env.CONNECT_URL}/connectors/${config.topicPrefix}-postgres-source/status`)).json()) as { connector: { state: string } };
+    const status = (await (await connectFetch(`${connectUrlWithCredentials(env)}/connectors/${config.topicPrefix}-postgres-source/status`)).json()) as { connector: { state: string } };
     assert.equal(status.connector.state, "RUNNING");
   });
 
@@ -137,7 +138,7 @@ describe("the local stack on the real engine and API server", () => {
     const destroy = await timed("destroy", () => stack.destroy());
     assert.equal(destroy.summary.result, "succeeded");
     assert.equal(await namespaceExists(env, namespace), false, `namespace ${namespace} still exists: ${(await objectsIn(env, namespace)).join(", ")}`);
-    const res = await fetch(`${env.CONNECT_URL}/connectors/${config.topicPrefix}-postgres-source`);
+    const res = await connectFetch(`${connectUrlWithCredentials(env)}/connectors/${config.topicPrefix}-postgres-source`);
     assert.equal(res.status, 404, "the connector is gone from Connect");
   });
 });

@@ -14,6 +14,7 @@ import { collectPreview } from "../scripts/stack.d/markdown";
 import { GITHUB_COMMENT_LIMIT, renderPreviewMarkdown } from "../scripts/stack.d/markdown-render";
 import { DataplaneEnv, loadDataplaneEnv, newAdmin, newPool } from "./support/dataplane";
 import { testWorkspace, TestWorkspace } from "./support/engine";
+import { connectUrlWithCredentials } from "../scripts/stack.d/dataplane-env";
 
 /**
  * The pull-request comment from a real preview: the engine (the CLI built here, under the
@@ -48,7 +49,7 @@ describe("preview --markdown on the real engine", { timeout: 600_000 }, () => {
       heartbeat: { table: "coexist.heartbeat", intervalMs: version === 1 ? 1_000 : 2_000 },
       captures,
     });
-    new DebeziumConnector("connector", { connect: { kind: "rest", url: env.CONNECT_URL, passwordRef: env.DEBEZIUM_PASSWORD_REF, ready: [] }, config: { name: connectorName, ...config }, readyTimeoutMs: 120_000 });
+    new DebeziumConnector("connector", { connect: { kind: "rest", url: connectUrlWithCredentials(env), passwordRef: env.DEBEZIUM_PASSWORD_REF, ready: [] }, config: { name: connectorName, ...config }, readyTimeoutMs: 120_000 });
     new SqlScript("audit-table", { connection: env.POSTGRES_URL, up: heartbeatTableSql(`${schema}.${version === 1 ? "audit" : "audit_v2"}`), down: `DROP SCHEMA IF EXISTS "${schema}" CASCADE;` });
     if (version === 1) new GeneratedSecret("scratch-key");
     return {};

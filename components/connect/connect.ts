@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { deploy, GeneratedSecret, KubernetesTarget, ServiceSpec, Target } from "../runtime";
 import { images } from "../versions";
 import { connectInternalTopics } from "../kafka/topics";
+import { restUrlWithUserInfo } from "./rest-auth";
 import { createStrimziConnect } from "./strimzi";
 
 export interface KafkaConnectArgs {
@@ -71,7 +72,7 @@ export class KafkaConnect extends pulumi.ComponentResource {
       // database password through the file config provider and sends it elsewhere.
       const restPassword = new GeneratedSecret(`${name}-rest-password`, {}, { parent: this }).value;
       this.ready = deploy(`${name}-worker`, connectService({ ...args, restPassword }), args.target, { parent: this }).ready;
-      const withCredentials = pulumi.secret(pulumi.interpolate`http://${CONNECT_REST_USER}:${restPassword}@127.0.0.1:${args.restHostPort}`);
+      const withCredentials = pulumi.secret(restPassword.apply((p) => restUrlWithUserInfo(this.url!, CONNECT_REST_USER, p)));
       this.endpoint = { kind: "rest", url: withCredentials, passwordRef: SOURCE_PASSWORD_REF, ready: this.ready };
     }
     this.registerOutputs({ url: this.url });

@@ -92,7 +92,8 @@ build_kafka() {
     "org.apache.kafka:kafka-tools:${V_KAFKA}" \
     "org.apache.kafka:connect-runtime:${V_KAFKA}" \
     "org.apache.kafka:connect-json:${V_KAFKA}" \
-    "org.apache.kafka:connect-transforms:${V_KAFKA}"
+    "org.apache.kafka:connect-transforms:${V_KAFKA}" \
+    "org.apache.kafka:connect-basic-auth-extension:${V_KAFKA}"
   log "kafka ${V_KAFKA}: resolving the broker, Connect and tools jars with Maven"
   mvn_in "$b" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$out/libs"
   # Kafka's poms leave the slf4j binding to the release tarball; take the one matching the resolved log4j.
@@ -101,7 +102,7 @@ build_kafka() {
   [[ -f ${cores[0]} ]] || die "kafka ${V_KAFKA}: log4j-core was not among the resolved jars; cannot configure logging"
   log4j=${cores[0]##*/log4j-core-}; log4j=${log4j%.jar}
   mvn_in "$b" dependency:copy -Dartifact="org.apache.logging.log4j:log4j-slf4j-impl:$log4j" -DoutputDirectory="$out/libs"
-  require_files "$out/libs/kafka_${V_SCALA}-${V_KAFKA}.jar" "$out/libs/connect-runtime-${V_KAFKA}.jar" \
+  require_files "$out/libs/kafka_${V_SCALA}-${V_KAFKA}.jar" "$out/libs/connect-runtime-${V_KAFKA}.jar" "$out/libs/connect-basic-auth-extension-${V_KAFKA}.jar" \
     "$out/libs/kafka-tools-${V_KAFKA}.jar" "$out/libs/log4j-slf4j-impl-$log4j.jar"
 }
 

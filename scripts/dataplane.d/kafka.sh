@@ -2,6 +2,8 @@
 # The KRaft broker and the Connect worker: JVMs on the jars `install` resolved, loopback only.
 
 DEBEZIUM_PLUGIN_CLASS=io.debezium.connector.postgresql.PostgresConnector
+# The one user of Connect's REST API (as in the stack: components/connect/connect.ts).
+CONNECT_USER=coexist
 
 # A small fixed heap on SerialGC: the machines have 2 cores, and G1's extra threads and footprint buy nothing here.
 JVM_COMMON=(-XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true
@@ -94,6 +96,8 @@ rest.advertised.port=$PORT_CONNECT
 plugin.path=$DEBEZIUM_DIST/plugins
 # Every jar here ships ServiceLoader manifests; skipping the reflective scan saves ~10s of startup.
 plugin.discovery=service_load
+# Every REST call needs credentials (Kafka's basic-auth extension; users in rest-auth/).
+rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension
 config.providers=file
 config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider
 # Connector configs may only dereference files in the secrets dir.
@@ -104,11 +108,15 @@ CONF
 connect_start() {
   if is_up connect; then log "connect: already running on 127.0.0.1:$PORT_CONNECT"; return 0; fi
   connect_write_conf
-  log "connect: starting distributed worker, REST on 127.0.0.1:$PORT_CONNECT"
-  spawn connect "$JAVA" "${CONNECT_HEAP[@]}" "${JVM_COMMON[@]}" -cp "$KAFKA_DIST/libs/*" \
+  printf 'KafkaConnect {\n  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required\n  file="%s";\n};\n' \
+    "$STATE/rest-auth/users.properties" >"$STATE/rest-auth/jaas.conf"
+  log "connect: starting distributed worker, REST on 127.0.0.1:$PORT_CONNECT (credentials required)"
+  spawn connect "$JAVA" "${CONNECT_HEAP[@]}" "${JVM_COMMON[@]}" "-Djava.security.auth.login.config=$STATE/rest-auth/jaas.conf" -cp "$KAFKA_DIST/libs/*" \
     org.apache.kafka.connect.cli.ConnectDistributed "$STATE/connect/connect-distributed.properties"
 }
 
 connect_healthy() {
-  curl -sf --max-time 3 "http://127.0.0.1:$PORT_CONNECT/connector-plugins" | grep -q "\"$DEBEZIUM_PLUGIN_CLASS\""
+  # Credentials through curl's config on stdin, not its command line (which `ps` shows).
+  printf 'user = "%s:%s"\n' "$CONNECT_USER" "$CONNECT_PASSWORD" |
+    curl -sf --max-time 3 -K - "http://127.0.0.1:$PORT_CONNECT/connector-plugins" | grep -q "\"$DEBEZIUM_PLUGIN_CLASS\""
 }

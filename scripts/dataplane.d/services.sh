@@ -69,6 +69,13 @@ ensure_secrets() {
   fi
   SU_PASSWORD=$(secret_value "$SECRETS/superuser.properties" password)
   DBZ_PASSWORD=$(secret_value "$SECRETS/postgres.properties" password)
+  # Connect's REST API asks for credentials, as the stack's does. Outside $SECRETS on purpose:
+  # the file config provider, which any connector config can use, may read only $SECRETS.
+  mkdir -p "$STATE/rest-auth" && chmod 700 "$STATE/rest-auth"
+  if [[ ! -s $STATE/rest-auth/users.properties ]]; then
+    (umask 077 && printf '%s: %s\n' "$CONNECT_USER" "$(random_secret)" >"$STATE/rest-auth/users.properties")
+  fi
+  CONNECT_PASSWORD=$(sed -n "s/^$CONNECT_USER: //p" "$STATE/rest-auth/users.properties")
 }
 # ---- ferretdb ----------------------------------------------------------------------------------
 
@@ -111,6 +118,8 @@ write_env() {
       env_line POSTGRES_URL "postgres://$PG_SUPERUSER:$SU_PASSWORD@127.0.0.1:$PORT_PG/$PG_DATABASE"
       env_line KAFKA_BROKERS "127.0.0.1:$PORT_KAFKA"
       env_line CONNECT_URL "http://127.0.0.1:$PORT_CONNECT"
+      env_line CONNECT_USER "$CONNECT_USER"
+      env_line CONNECT_PASSWORD "$CONNECT_PASSWORD"
       env_line MONGODB_URL "mongodb://127.0.0.1:$PORT_FERRETDB/"
       env_line DEBEZIUM_USER debezium
       env_line DEBEZIUM_PASSWORD "$DBZ_PASSWORD"

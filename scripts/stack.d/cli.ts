@@ -142,12 +142,12 @@ export async function ensureStackFile(stack: string, workDir = ROOT, id?: string
 /** dev, pr-<n> and local get random secrets on first use; staging and prod must be set by a human. */
 export async function ensureSecrets(stack: Stack, name: string, stateDir = path.join(ROOT, ".pulumi-state")): Promise<void> {
   const has = async (key: string) => (await stack.getAllConfig())[`coexist:${key}`] !== undefined;
-  const needed = name === "local" ? ["debeziumPassword", "reconcilerPassword", "mongodbUrl"] : ["postgresPassword", "debeziumPassword", "mongodbPassword"];
+  const needed = name === "local" ? ["debeziumPassword", "reconcilerPassword", "mongodbUrl", "connectPassword"] : ["postgresPassword", "debeziumPassword", "mongodbPassword"];
   for (const key of needed) {
     if (await has(key)) continue;
     if (!EPHEMERAL.test(name)) throw new Error(`coexist:${key} is not set on ${name}; set it from the secret store: pulumi config set --secret coexist:${key} --stack ${name}`);
     const env = name === "local" ? (await local()).readDataplaneEnv() : undefined;
-    const value = key === "mongodbUrl" ? env!.MONGODB_URL : (await import("node:crypto")).randomBytes(18).toString("base64url");
+    const value = key === "mongodbUrl" ? env!.MONGODB_URL : key === "connectPassword" ? env!.CONNECT_PASSWORD : (await import("node:crypto")).randomBytes(18).toString("base64url");
     await stack.setConfig(`coexist:${key}`, { value, secret: true });
     log(`generated secret coexist:${key}`);
   }

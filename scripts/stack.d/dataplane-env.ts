@@ -1,6 +1,7 @@
 /** The local data plane's env file (`scripts/dataplane up` writes it): light, so tests can import it. */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { restUrlWithUserInfo } from "../../components/connect/rest-auth";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -18,3 +19,20 @@ export function readEnvFile(required: readonly string[], fix: string, dir = proc
   return env;
 }
 
+/** The data plane Connect's REST URL with its credentials as user info (a secret: never log it). */
+export function connectUrlWithCredentials(env: { CONNECT_URL: string; CONNECT_USER?: string; CONNECT_PASSWORD?: string }): string {
+  if (!env.CONNECT_USER || !env.CONNECT_PASSWORD) return env.CONNECT_URL;
+  return restUrlWithUserInfo(env.CONNECT_URL, env.CONNECT_USER, env.CONNECT_PASSWORD);
+}
+
+/** fetch() for a Connect REST URL that may carry user info: sent as HTTP Basic (fetch refuses credentials in a URL). */
+export function connectFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const u = new URL(url);
+  const headers = new Headers(init.headers);
+  if (u.username !== "") {
+    headers.set("authorization", `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString("base64")}`);
+    u.username = "";
+    u.password = "";
+  }
+  return fetch(u, { ...init, headers });
+}

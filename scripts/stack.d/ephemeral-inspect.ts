@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { Client } from "pg";
 import type { Footprint, Observed } from "./ephemeral-footprint";
 import { kubeClient, namespacePhase, objectsLabelled } from "./ephemeral-kube";
+import { connectFetch } from "./dataplane-env";
 
 export interface Services {
   /** An admin connection to the PostgreSQL the stack's CDC source lives on. */
@@ -63,7 +64,7 @@ export async function observe(f: Footprint, s: Services): Promise<Observed> {
     }
   }
   if (s.connectUrl) {
-    const res = await fetch(`${s.connectUrl}/connectors`);
+    const res = await connectFetch(`${s.connectUrl}/connectors`);
     if (!res.ok) throw new Error(`GET ${s.connectUrl}/connectors: HTTP ${res.status}`);
     o.connectors = (await res.json()) as string[];
   }
@@ -106,7 +107,7 @@ async function until<T>(timeoutMs: number, probe: () => Promise<T | undefined>):
 export async function waitConnectorGone(connectUrl: string, name: string, timeoutMs = 60_000): Promise<string | undefined> {
   let last = "";
   const gone = await until(timeoutMs, async () => {
-    const res = await fetch(`${connectUrl}/connectors/${encodeURIComponent(name)}/status`);
+    const res = await connectFetch(`${connectUrl}/connectors/${encodeURIComponent(name)}/status`);
     if (res.status === 404) return true;
     last = `HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`;
     return undefined;

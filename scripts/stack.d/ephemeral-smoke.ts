@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { Client } from "pg";
 import type { Capture } from "../../components/capture";
 import { quoteIdent, quoteTable, splitTable } from "../../components/capture";
+import { connectFetch } from "./dataplane-env";
 
 export interface SmokeTarget {
   /** Writes the canary: a role that may INSERT and DELETE on the captured table. */
@@ -124,7 +125,7 @@ export async function smokeTest(t: SmokeTarget, timeoutMs: number, log: (line: s
 async function whatWasSeen(t: SmokeTarget, pg: Client, key: unknown, collection: { findOne(q: object): Promise<unknown> }): Promise<string[]> {
   const seen: string[] = ["what was seen:"];
   if (t.connectUrl) {
-    const res = await fetch(`${t.connectUrl}/connectors/${encodeURIComponent(t.connector)}/status`).catch((e: Error) => ({ ok: false, status: 0, text: async () => e.message }) as Response);
+    const res = await connectFetch(`${t.connectUrl}/connectors/${encodeURIComponent(t.connector)}/status`).catch((e: Error) => ({ ok: false, status: 0, text: async () => e.message }) as Response);
     seen.push(`  connector ${t.connector}: ${res.ok ? JSON.stringify(await res.json()).slice(0, 1_500) : `HTTP ${res.status} ${(await res.text()).slice(0, 300)}`}`);
   }
   const slot = await pg.query("SELECT active, confirmed_flush_lsn, wal_status, pg_current_wal_lsn() AS current FROM pg_replication_slots WHERE slot_name = $1", [t.slot]);

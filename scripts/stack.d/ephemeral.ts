@@ -27,6 +27,7 @@ import { kubeClient, namespacePhase } from "./ephemeral-kube";
 import { DEFAULT_TTL, TAGS, defaultCreator, ephemeralRefusal, expiresAt, flavourOf, isExpired, metaOf, parseDuration, parseTtl, tagsOf } from "./ephemeral-meta";
 import { smokeTest, SmokeResult, SmokeTarget } from "./ephemeral-smoke";
 import { ROOT, UsageError } from "./workspace";
+import { connectUrlWithCredentials } from "./dataplane-env";
 
 export const EPHEMERAL_USAGE = `Usage: scripts/stack ephemeral <command> [stack] [options]
 
@@ -132,7 +133,7 @@ export async function ephemeralUp(ctx: EphemeralContext, name: string, opts: { p
 async function servicesOf(name: string): Promise<Services> {
   if (flavourOf(name) === "docker") return { docker: true };
   const env = (await local()).readDataplaneEnv();
-  return { postgresUrl: env.POSTGRES_URL, kafkaBrokers: env.KAFKA_BROKERS.split(","), connectUrl: env.CONNECT_URL, mongoUrl: env.MONGODB_URL, kubeconfig: env.KUBECONFIG };
+  return { postgresUrl: env.POSTGRES_URL, kafkaBrokers: env.KAFKA_BROKERS.split(","), connectUrl: connectUrlWithCredentials(env), mongoUrl: env.MONGODB_URL, kubeconfig: env.KUBECONFIG };
 }
 
 async function freePort(): Promise<number> {
@@ -180,7 +181,7 @@ export async function ephemeralTest(ctx: EphemeralContext, name: string, opts: {
   const exited = new Promise((resolve) => worker.once("exit", resolve));
   try {
     return await smokeTest({
-      postgresUrl: env.POSTGRES_URL, mongoUrl, mongoDatabase: config.mongodb.database, capture, connectUrl: env.CONNECT_URL, connector: f.connector, slot: f.slot,
+      postgresUrl: env.POSTGRES_URL, mongoUrl, mongoDatabase: config.mongodb.database, capture, connectUrl: connectUrlWithCredentials(env), connector: f.connector, slot: f.slot,
       kong: { skipped: "the local cluster's kwok nodes run no containers, so no gateway answers" },
       workerLog: () => fs.readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n"),
     }, timeoutMs, ctx.log);

@@ -25,6 +25,8 @@ export interface DataplaneEnv {
   readonly POSTGRES_URL: string;
   readonly KAFKA_BROKERS: string;
   readonly CONNECT_URL: string;
+  readonly CONNECT_USER: string;
+  readonly CONNECT_PASSWORD: string;
   readonly MONGODB_URL: string;
   readonly DEBEZIUM_USER: string;
   readonly DEBEZIUM_PASSWORD_REF: string;
@@ -32,7 +34,7 @@ export interface DataplaneEnv {
   readonly DATAPLANE_DIR: string;
 }
 
-const REQUIRED: (keyof DataplaneEnv)[] = ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "POSTGRES_URL", "KAFKA_BROKERS", "CONNECT_URL", "MONGODB_URL", "DEBEZIUM_USER", "DEBEZIUM_PASSWORD_REF", "KUBECONFIG"];
+const REQUIRED: (keyof DataplaneEnv)[] = ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "POSTGRES_URL", "KAFKA_BROKERS", "CONNECT_URL", "CONNECT_USER", "CONNECT_PASSWORD", "MONGODB_URL", "DEBEZIUM_USER", "DEBEZIUM_PASSWORD_REF", "KUBECONFIG"];
 
 /** The data plane's env file with its control plane (`scripts/dataplane up --kubernetes` writes it). */
 export function readDataplaneEnv(dir?: string): DataplaneEnv {
@@ -70,7 +72,7 @@ export function localStackConfig(env: DataplaneEnv, id = "local"): Record<string
       heartbeatIntervalMs: 1000,
     },
     "coexist:kafka": { external: { bootstrapServers: env.KAFKA_BROKERS.split(",") }, topics: "existing", partitions: 3, replicationFactor: 1, retentionHours: 24 },
-    "coexist:connect": { external: { url: env.CONNECT_URL, passwordRef: env.DEBEZIUM_PASSWORD_REF } },
+    "coexist:connect": { external: { url: env.CONNECT_URL, passwordRef: env.DEBEZIUM_PASSWORD_REF, user: env.CONNECT_USER } },
     "coexist:mongodb": { external: {}, database: `coexist_${suffix}` },
     "coexist:workers": { image: LOCAL_WORKER_IMAGE, batchMaxWaitMs: 20 },
   };

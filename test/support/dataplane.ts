@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { readEnvFile } from "../../scripts/stack.d/dataplane-env";
+import { connectFetch, connectUrlWithCredentials, readEnvFile } from "../../scripts/stack.d/dataplane-env";
 import { Admin, MongoClient, pg } from "../../workers/src/testing/deps.js";
 
 export const ROOT = join(__dirname, "..", "..");
@@ -19,13 +19,16 @@ export interface DataplaneEnv {
   readonly POSTGRES_URL: string;
   readonly KAFKA_BROKERS: string;
   readonly CONNECT_URL: string;
+  /** Connect's REST API asks for these (the data plane's, as the stack's does). */
+  readonly CONNECT_USER: string;
+  readonly CONNECT_PASSWORD: string;
   readonly MONGODB_URL: string;
   readonly DEBEZIUM_USER: string;
   readonly DEBEZIUM_PASSWORD_REF: string;
 }
 
 export function loadDataplaneEnv(): DataplaneEnv {
-  const required = ["POSTGRES_URL", "KAFKA_BROKERS", "CONNECT_URL", "MONGODB_URL", "DEBEZIUM_USER", "DEBEZIUM_PASSWORD_REF"];
+  const required = ["POSTGRES_URL", "KAFKA_BROKERS", "CONNECT_URL", "CONNECT_USER", "CONNECT_PASSWORD", "MONGODB_URL", "DEBEZIUM_USER", "DEBEZIUM_PASSWORD_REF"];
   return readEnvFile(required, "run scripts/dataplane install && scripts/dataplane up first") as unknown as DataplaneEnv;
 }
 
@@ -48,7 +51,7 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
 }
 
 export async function connectRequest(env: DataplaneEnv, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(`${env.CONNECT_URL}${path}`, {
+  const res = await connectFetch(`${connectUrlWithCredentials(env)}${path}`, {
     method,
     headers: { "content-type": "application/json", accept: "application/json" },
     body: body === undefined ? null : JSON.stringify(body),

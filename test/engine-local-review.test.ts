@@ -14,7 +14,7 @@ import { readDataplaneEnv } from "../scripts/stack.d/local";
 import { collectPreview } from "../scripts/stack.d/markdown";
 import { GITHUB_COMMENT_LIMIT, renderPreviewMarkdown } from "../scripts/stack.d/markdown-render";
 import { parseConfig } from "../stacks/config";
-import { testWorkspace, TestWorkspace } from "./support/engine";
+import { testWorkspace, TestWorkspace, stopwatch } from "./support/engine";
 import { connectUrlWithCredentials } from "../scripts/stack.d/dataplane-env";
 
 /**
@@ -40,7 +40,7 @@ describe("an ephemeral local stack, reviewed and torn down for real", { skip: mi
   const id = `rv-${randomBytes(3).toString("hex")}`;
   const sweptId = `sw-${randomBytes(3).toString("hex")}`;
   const leftover = `coexist_${id.replace(/-/g, "_")}_leftover`;
-  const timings: Record<string, number> = {};
+  const { timings, timed } = stopwatch();
   let ws: TestWorkspace;
   let ctx: EphemeralContext;
   let stack: Stack;
@@ -48,14 +48,6 @@ describe("an ephemeral local stack, reviewed and torn down for real", { skip: mi
   const names = async () => {
     const w = await LocalWorkspace.create({ workDir: ws.dir, envVars: ws.engine.env, pulumiCommand: ws.engine.command, pulumiHome: ws.engine.env.PULUMI_HOME });
     return (await w.listStacks()).map((s) => s.name).sort();
-  };
-  const timed = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
-    const t = Date.now();
-    try {
-      return await f();
-    } finally {
-      timings[what] = Date.now() - t;
-    }
   };
   const pg = async (sql: string, values: unknown[] = []) => {
     const c = new Client({ connectionString: env!.POSTGRES_URL });

@@ -10,7 +10,7 @@ import { parseConfig } from "../stacks/config";
 import { generateKongCredentials } from "../stacks/kong-credentials";
 import { localStackConfig, prepareExistingSources, readDataplaneEnv, removeExistingSources } from "../scripts/stack.d/local";
 import { eventually, freePort, newMongo } from "./support/dataplane";
-import { plannedChanges, testWorkspace, TestWorkspace } from "./support/engine";
+import { plannedChanges, testWorkspace, TestWorkspace, stopwatch } from "./support/engine";
 import { namespaceExists, objectsIn } from "./support/kube";
 import { STORE_ENV } from "./support/pipeline";
 import { WorkerProcess } from "./support/worker-process";
@@ -31,19 +31,11 @@ describe("the local stack on the real engine and API server", () => {
   const reconcilerPassword = randomBytes(18).toString("base64url");
   const secrets = { "coexist:reconcilerPassword": reconcilerPassword, "coexist:mongodbUrl": env.MONGODB_URL, "coexist:connectPassword": env.CONNECT_PASSWORD, "coexist:kongCredentials": JSON.stringify(generateKongCredentials(renderKongConfig("local").secretVariables)) };
   const config = parseConfig(Object.fromEntries([...Object.entries(base), ...Object.entries(secrets)].map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])), "local", Object.keys(secrets));
-  const timings: Record<string, number> = {};
+  const { timings, timed } = stopwatch();
   let ws: TestWorkspace;
   let stack: Stack;
   let worker: WorkerProcess | undefined;
 
-  const timed = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
-    const t = Date.now();
-    try {
-      return await f();
-    } finally {
-      timings[what] = Date.now() - t;
-    }
-  };
   const setConfig = async (overrides: Record<string, unknown> = {}) => {
     const plain = { ...base, ...overrides };
     await stack.setAllConfig({

@@ -19,6 +19,27 @@ export function readEnvFile(required: readonly string[], fix: string, dir = proc
   return env;
 }
 
+/** What `scripts/dataplane up` exports for its services (the PostgreSQL superuser, Kafka, Connect, the store). */
+export interface DataplaneServices {
+  readonly PGHOST: string;
+  readonly PGPORT: string;
+  readonly PGUSER: string;
+  readonly PGDATABASE: string;
+  readonly POSTGRES_URL: string;
+  readonly KAFKA_BROKERS: string;
+  readonly CONNECT_URL: string;
+  /** Connect's REST API asks for these, as the stack's does. */
+  readonly CONNECT_USER: string;
+  readonly CONNECT_PASSWORD: string;
+  readonly MONGODB_URL: string;
+  readonly DEBEZIUM_USER: string;
+  readonly DEBEZIUM_PASSWORD_REF: string;
+}
+
+export const DATAPLANE_SERVICES: readonly (keyof DataplaneServices)[] = [
+  "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "POSTGRES_URL", "KAFKA_BROKERS", "CONNECT_URL", "CONNECT_USER", "CONNECT_PASSWORD", "MONGODB_URL", "DEBEZIUM_USER", "DEBEZIUM_PASSWORD_REF",
+];
+
 /** The data plane Connect's REST URL with its credentials as user info (a secret: never log it). */
 export function connectUrlWithCredentials(env: { CONNECT_URL: string; CONNECT_USER?: string; CONNECT_PASSWORD?: string }): string {
   if (!env.CONNECT_USER || !env.CONNECT_PASSWORD) return env.CONNECT_URL;

@@ -14,27 +14,16 @@ import { topicPlan } from "../../components/kafka/topics";
 import { demoSchemaSql } from "../../components/postgres/server";
 import { HEARTBEAT_TABLE, RECONCILER_USER } from "../../components/platform";
 import type { PlatformConfig } from "../../components/platform-config";
-import { readEnvFile } from "./dataplane-env";
+import { DATAPLANE_SERVICES, DataplaneServices, readEnvFile } from "./dataplane-env";
 import { ROOT } from "./engine";
 
-export interface DataplaneEnv {
-  readonly PGHOST: string;
-  readonly PGPORT: string;
-  readonly PGUSER: string;
-  readonly PGDATABASE: string;
-  readonly POSTGRES_URL: string;
-  readonly KAFKA_BROKERS: string;
-  readonly CONNECT_URL: string;
-  readonly CONNECT_USER: string;
-  readonly CONNECT_PASSWORD: string;
-  readonly MONGODB_URL: string;
-  readonly DEBEZIUM_USER: string;
-  readonly DEBEZIUM_PASSWORD_REF: string;
+/** The data plane's services and its Kubernetes control plane. */
+export interface DataplaneEnv extends DataplaneServices {
   readonly KUBECONFIG: string;
   readonly DATAPLANE_DIR: string;
 }
 
-const REQUIRED: (keyof DataplaneEnv)[] = ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "POSTGRES_URL", "KAFKA_BROKERS", "CONNECT_URL", "CONNECT_USER", "CONNECT_PASSWORD", "MONGODB_URL", "DEBEZIUM_USER", "DEBEZIUM_PASSWORD_REF", "KUBECONFIG"];
+const REQUIRED: (keyof DataplaneEnv)[] = [...DATAPLANE_SERVICES, "KUBECONFIG"];
 
 /** The data plane's env file with its control plane (`scripts/dataplane up --kubernetes` writes it). */
 export function readDataplaneEnv(dir?: string): DataplaneEnv {

@@ -7,29 +7,15 @@ import { execFile } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { connectFetch, connectUrlWithCredentials, readEnvFile } from "../../scripts/stack.d/dataplane-env";
+import { connectFetch, connectUrlWithCredentials, DATAPLANE_SERVICES, DataplaneServices, readEnvFile } from "../../scripts/stack.d/dataplane-env";
 import { Admin, MongoClient, pg } from "../../workers/src/testing/deps.js";
 
 export const ROOT = join(__dirname, "..", "..");
 
-export interface DataplaneEnv {
-  readonly PGHOST: string;
-  readonly PGPORT: string;
-  readonly PGDATABASE: string;
-  readonly POSTGRES_URL: string;
-  readonly KAFKA_BROKERS: string;
-  readonly CONNECT_URL: string;
-  /** Connect's REST API asks for these (the data plane's, as the stack's does). */
-  readonly CONNECT_USER: string;
-  readonly CONNECT_PASSWORD: string;
-  readonly MONGODB_URL: string;
-  readonly DEBEZIUM_USER: string;
-  readonly DEBEZIUM_PASSWORD_REF: string;
-}
+export type DataplaneEnv = DataplaneServices;
 
 export function loadDataplaneEnv(): DataplaneEnv {
-  const required = ["POSTGRES_URL", "KAFKA_BROKERS", "CONNECT_URL", "CONNECT_USER", "CONNECT_PASSWORD", "MONGODB_URL", "DEBEZIUM_USER", "DEBEZIUM_PASSWORD_REF"];
-  return readEnvFile(required, "run scripts/dataplane install && scripts/dataplane up first") as unknown as DataplaneEnv;
+  return readEnvFile(DATAPLANE_SERVICES, "run scripts/dataplane install && scripts/dataplane up first") as unknown as DataplaneEnv;
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails with the last observation. */

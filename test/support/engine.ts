@@ -83,3 +83,17 @@ export function changedPaths(a: unknown, b: unknown, at = ""): string[] {
   }
   return JSON.stringify(a) === JSON.stringify(b) ? [] : [at];
 }
+
+/** Times engine operations for the figures a test prints: `timed("up", () => stack.up())`. */
+export function stopwatch(): { timings: Record<string, number>; timed: <T>(what: string, f: () => Promise<T>) => Promise<T> } {
+  const timings: Record<string, number> = {};
+  const timed = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
+    const t = Date.now();
+    try {
+      return await f();
+    } finally {
+      timings[what] = Date.now() - t;
+    }
+  };
+  return { timings, timed };
+}

@@ -126,6 +126,9 @@ fsync = off
 full_page_writes = off
 # FerretDB's pool (FERRETDB_POOL_MAX_CONNS, 200) plus Debezium, the tests and the reconciler.
 max_connections = 300
+# scripts/bench measures lag as the store's commit time minus the source row's, both read with
+# pg_xact_commit_timestamp() from this one server's clock (FerretDB's tables live here too).
+track_commit_timestamp = on
 log_min_messages = warning
 log_connections = off
 timezone = 'UTC'

@@ -95,6 +95,25 @@ describe("the version guard on the real store", { timeout: 120_000 }, () => {
     assert.deepEqual(await get(c, 1), { _id: 1, _deleted: true, _v: encodeVersion(version(0, STREAM, 20)), _lsn: 20, _source: "postgresql:public.orders", _synced_at: (await get(c, 1))?._synced_at });
   });
 
+  it("inserts created rows, skips them when replayed over newer documents, and re-creates a deleted row", async () => {
+    const c = fresh();
+    const created = (id: number, lsn: number, doc: Record<string, unknown>): Change => ({ ...change(id, lsn, doc), op: "c" });
+    assert.deepEqual(await write(c, [created(1, 10, { status: "new" }), created(2, 11, { status: "new" })]), { applied: 2, stale: 0, rejected: [], conflicts: [] });
+    await write(c, [change(1, 20, { status: "paid" }), change(2, 21, null)]);
+    const replay = await write(c, [created(1, 10, { status: "new" }), created(2, 11, { status: "new" })]);
+    assert.deepEqual([replay.applied, replay.stale, replay.conflicts.length], [0, 2, 0]);
+    assert.equal((await get(c, 1))?.status, "paid");
+    assert.equal((await get(c, 2))?._deleted, true, "a replayed insert does not resurrect the row");
+    assert.equal((await write(c, [created(2, 30, { status: "inserted again" })])).applied, 1);
+    const again = await get(c, 2);
+    assert.deepEqual([again?.status, again?._deleted, again?._v], ["inserted again", undefined, encodeVersion(version(0, STREAM, 30))]);
+
+    await db.collection(c).createIndex({ email: 1 }, { unique: true, name: "email_unique" });
+    await write(c, [created(3, 40, { email: "a@example.com" })]);
+    const clash = await write(c, [created(4, 41, { email: "a@example.com" })]);
+    assert.deepEqual([clash.applied, clash.stale, clash.conflicts.map((x) => x.change.id)], [0, 0, [4]]);
+  });
+
   it("upgrades a document written before versions existed instead of freezing it", async () => {
     const c = fresh();
     await db.collection(c).insertOne({ _id: 1 as never, status: "legacy", _lsn: 2 ** 50 });

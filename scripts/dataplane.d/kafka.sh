@@ -93,7 +93,7 @@ offset.flush.interval.ms=1000
 listeners=http://127.0.0.1:$PORT_CONNECT
 rest.advertised.host.name=127.0.0.1
 rest.advertised.port=$PORT_CONNECT
-plugin.path=$DEBEZIUM_DIST/plugins
+plugin.path=$DEBEZIUM_DIST/plugins$(mongo_sink_plugin_path)
 # Every jar here ships ServiceLoader manifests; skipping the reflective scan saves ~10s of startup.
 plugin.discovery=service_load
 # Every REST call needs credentials (Kafka's basic-auth extension; users in rest-auth/).

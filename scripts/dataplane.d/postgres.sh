@@ -124,6 +124,11 @@ max_slot_wal_keep_size = '1GB'
 # Throwaway test cluster: durability is not worth the fsync cost on a shared 2-core machine.
 fsync = off
 full_page_writes = off
+# FerretDB's pool (FERRETDB_POOL_MAX_CONNS, 200) plus Debezium, the tests and the reconciler.
+max_connections = 300
+# scripts/bench measures lag as the store's commit time minus the source row's, both read with
+# pg_xact_commit_timestamp() from this one server's clock (FerretDB's tables live here too).
+track_commit_timestamp = on
 log_min_messages = warning
 log_connections = off
 timezone = 'UTC'
@@ -161,6 +166,76 @@ CREATE ROLE debezium;
 \endif
 ALTER ROLE debezium WITH LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'pw';
 SQL
+}
+
+# ---- ferretdb's database -----------------------------------------------------------------------
+
+# FerretDB (services.sh) keeps the read model in its own database of this cluster, as its own
+# non-superuser role; the URL it reads (with the password) stays out of the secrets dir, which
+# Connect's file config provider may read.
+FERRETDB_DATABASE=ferretdb
+FERRETDB_ROLE=ferretdb
+FERRETDB_URL_FILE="$STATE/ferretdb/postgresql.url"
+# FerretDB v1.24's update command keeps one pool connection per statement that matched a document
+# until the whole command returns, and needs one more to write: a bulk of 50 such statements
+# deadlocks the default pool of 50 for good (measured; `defer` inside the statement loop of
+# msg_update.go). The sync worker sends at most 8 statements per command under
+# COEXIST_MONGODB_COMPAT=ferretdb-v1 and holds at most 8 commands at once, so one worker needs at
+# most 8 x (8 + 1) = 72 connections; 200 leaves room for a second worker (the chaos run), the
+# reconciler, the bench and the tests' readers. max_connections (pg_write_conf) is sized for it.
+FERRETDB_POOL_MAX_CONNS=200
+
+pg_provision_ferretdb() {
+  mkdir -p "$STATE/ferretdb" && chmod 700 "$STATE/ferretdb"
+  local pw
+  if [[ -s $STATE/ferretdb/password ]]; then
+    pw=$(<"$STATE/ferretdb/password")
+  else
+    pw=$(random_secret)
+    (umask 077 && printf '%s\n' "$pw" >"$STATE/ferretdb/password")
+  fi
+  FERRETDB_PASSWORD=$pw psql_su postgres <<SQL || die "could not create or update the $FERRETDB_ROLE role and database"
+\\getenv pw FERRETDB_PASSWORD
+SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$FERRETDB_ROLE') AS missing \\gset
+\\if :missing
+CREATE ROLE $FERRETDB_ROLE;
+\\endif
+ALTER ROLE $FERRETDB_ROLE WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD :'pw';
+SELECT NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$FERRETDB_DATABASE') AS nodb \\gset
+\\if :nodb
+CREATE DATABASE $FERRETDB_DATABASE OWNER $FERRETDB_ROLE;
+\\endif
+SQL
+  # FerretDB v1.24 looks documents up by `_jsonb->$1 @> $2`, which its btree index on
+  # (_jsonb->'_id') cannot serve: every _id lookup (each upsert's) scanned the collection (3.5 ms
+  # at 5,000 documents, 7.8 ms at 20,000, growing). A GIN index on the same expression serves `@>`
+  # once the key is a constant, i.e. in custom plans: an event trigger adds it to every table
+  # FerretDB creates, and the database never switches to generic plans. Lookups then cost the
+  # same at any size, as MongoDB's _id index does (0.04 ms instead of 6.2 ms at 20,000).
+  psql_su "$FERRETDB_DATABASE" <<SQL || die "could not install the _id lookup index trigger in database $FERRETDB_DATABASE"
+CREATE SCHEMA IF NOT EXISTS coexist_store;
+GRANT USAGE ON SCHEMA coexist_store TO $FERRETDB_ROLE;
+CREATE OR REPLACE FUNCTION coexist_store.ferretdb_id_lookup_index() RETURNS event_trigger LANGUAGE plpgsql AS \$fn\$
+DECLARE t regclass;
+BEGIN
+  FOR t IN SELECT objid::regclass FROM pg_event_trigger_ddl_commands() WHERE command_tag = 'CREATE TABLE' AND object_type = 'table' LOOP
+    -- FerretDB's collections: one jsonb column _jsonb; its own metadata tables are _ferretdb_*.
+    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = t AND attname = '_jsonb' AND NOT attisdropped)
+       AND (SELECT relname FROM pg_class WHERE oid = t) NOT LIKE '\\_ferretdb\\_%' THEN
+      EXECUTE format('CREATE INDEX ON %s USING gin ((_jsonb -> %L) jsonb_path_ops)', t, '_id');
+    END IF;
+  END LOOP;
+END
+\$fn\$;
+SELECT NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'coexist_ferretdb_id_lookup_index') AS notrigger \\gset
+\\if :notrigger
+CREATE EVENT TRIGGER coexist_ferretdb_id_lookup_index ON ddl_command_end WHEN TAG IN ('CREATE TABLE')
+  EXECUTE FUNCTION coexist_store.ferretdb_id_lookup_index();
+\\endif
+ALTER DATABASE $FERRETDB_DATABASE SET plan_cache_mode = force_custom_plan;
+SQL
+  (umask 077 && printf 'postgres://%s:%s@127.0.0.1:%s/%s?pool_max_conns=%s&pool_max_conn_idle_time=1m\n' \
+    "$FERRETDB_ROLE" "$pw" "$PORT_PG" "$FERRETDB_DATABASE" "$FERRETDB_POOL_MAX_CONNS" >"$FERRETDB_URL_FILE")
 }
 
 pg_stop() {

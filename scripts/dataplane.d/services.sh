@@ -79,15 +79,17 @@ ensure_secrets() {
 }
 # ---- ferretdb ----------------------------------------------------------------------------------
 
-# SQLite backend: it keeps the read model out of the Postgres cluster under test, so FerretDB's
-# tables never show up in the WAL, publications or row counts the tests assert on.
+# PostgreSQL backend, in its own database (`ferretdb`, owned by the `ferretdb` role) of the data
+# plane's PostgreSQL: per write it costs ~50x less than the SQLite backend. Logical decoding,
+# publications and slots are per database, so FerretDB's tables never show up in the CDC
+# pipeline the tests assert on. The pool bound is FERRETDB_POOL_MAX_CONNS (postgres.sh, with why).
 ferretdb_start() {
   if is_up ferretdb; then log "ferretdb: already running on 127.0.0.1:$PORT_FERRETDB"; return 0; fi
-  mkdir -p "$STATE/ferretdb/data"
-  log "ferretdb: starting on 127.0.0.1:$PORT_FERRETDB (SQLite backend)"
+  pg_provision_ferretdb
+  log "ferretdb: starting on 127.0.0.1:$PORT_FERRETDB (PostgreSQL backend, database $FERRETDB_DATABASE, pool $FERRETDB_POOL_MAX_CONNS)"
   spawn ferretdb "$FERRETDB_DIST/bin/ferretdb" \
     --listen-addr="127.0.0.1:$PORT_FERRETDB" \
-    --sqlite-url="file:$STATE/ferretdb/data/" --log-level=info
+    --postgresql-url-file="$FERRETDB_URL_FILE" --log-level=info
 }
 
 ferretdb_healthy() { node "$DP_LIB_DIR/mongo-ping.mjs" 127.0.0.1 "$PORT_FERRETDB"; }
@@ -186,7 +188,7 @@ cmd_up() {
 # Processes whose command line names this state dir (or the relocated Postgres cluster), in case
 # a pidfile was lost. Every control-plane process names a file under <state>/kubernetes/.
 leftovers() {
-  pgrep -f -- "$STATE/(kafka/server.properties|connect/connect-distributed.properties|postgres/data|ferretdb/data/|kubernetes/)" || true
+  pgrep -f -- "$STATE/(kafka/server.properties|connect/connect-distributed.properties|postgres/data|ferretdb/|kubernetes/)" || true
   if pg_is_relocated; then pgrep -f -- "-D $PGDATA( |$)" || true; fi
 }
 

@@ -1,5 +1,5 @@
 import { Binary, Long } from "mongodb";
-import { decimalText, encodeDecimal, unscaledFromBase64, UnrepresentableValueError, type DecimalEncoding } from "./decimal.js";
+import { encodeUnscaled, unscaledFromBase64, UnrepresentableValueError, type DecimalEncoding } from "./decimal.js";
 import { parseJsonLossless } from "./json.js";
 
 /** A Kafka Connect JSON schema node, as written by JsonConverter with schemas.enable=true. */
@@ -68,12 +68,12 @@ export function decodeValue(schema: ConnectSchema, raw: unknown, path: string, o
   switch (schema.name) {
     case "org.apache.kafka.connect.data.Decimal": {
       const scale = Number(schema.parameters?.scale ?? "0");
-      return encodeDecimal(decimalText(unscaledFromBase64(expect(raw, "string", path)), scale), path, options.decimals);
+      return encodeUnscaled(unscaledFromBase64(expect(raw, "string", path)), scale, path, options.decimals);
     }
     case "io.debezium.data.VariableScaleDecimal": {
       const v = expectObject(raw, path);
       const scale = expect(v.scale, "number", `${path}.scale`);
-      return encodeDecimal(decimalText(unscaledFromBase64(expect(v.value, "string", `${path}.value`)), scale), path, options.decimals);
+      return encodeUnscaled(unscaledFromBase64(expect(v.value, "string", `${path}.value`)), scale, path, options.decimals);
     }
     case "io.debezium.time.ZonedTimestamp":
       return isoToDate(expect(raw, "string", path), path);

@@ -35,13 +35,18 @@ describe("parseJsonLossless", () => {
 describe("parseJsonLossless with fields that may be rounded", () => {
   it("keeps other 64-bit integers exact while ignoring the roundable ones", () => {
     const text = '{"ts_ns":1795703697799387000,"id":9223372036854775807}';
-    const v = parseJsonLossless(text, /"ts_[un]s":\d+/g) as { id: unknown };
+    const v = parseJsonLossless(text, ["ts_us", "ts_ns"]) as { id: unknown };
     assert.equal(v.id, 9223372036854775807n);
   });
 
   it("takes the fast path when only roundable fields have 16+ digits", () => {
-    const v = parseJsonLossless('{"ts_ns":1795703697799387000,"lsn":26656072}', /"ts_[un]s":\d+/g) as { ts_ns: unknown; lsn: unknown };
+    const v = parseJsonLossless('{"ts_ns":1795703697799387000,"lsn":26656072}', ["ts_us", "ts_ns"]) as { ts_ns: unknown; lsn: unknown };
     assert.equal(typeof v.ts_ns, "number");
     assert.equal(v.lsn, 26656072);
+  });
+
+  it("still takes the slow path for a long integer in a field that is not roundable", () => {
+    const v = parseJsonLossless('{"ts_ns":1795703697799387000,"xts_ns":1795703697799387001}', ["ts_ns"]) as { xts_ns: unknown };
+    assert.equal(v.xts_ns, 1795703697799387001n);
   });
 });

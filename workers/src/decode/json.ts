@@ -6,16 +6,27 @@
  * reviver source access, so integers that do not fit a double are parsed
  * here as `bigint`. The slow path only runs when the text contains a run of
  * 16+ digits, which ordinary CDC records (ids, ms timestamps) do not.
- * `roundable` matches fields whose digits may be rounded (never read), so that
+ * `roundable` names fields whose digits may be rounded (never read), so that
  * they alone do not force the slow path.
  */
-export function parseJsonLossless(text: string, roundable?: RegExp): unknown {
-  const probe = roundable ? text.replace(roundable, "") : text;
-  if (!/\d{16,}/.test(probe)) return JSON.parse(text);
+export function parseJsonLossless(text: string, roundable?: readonly string[]): unknown {
+  if (!needsLossless(text, roundable)) return JSON.parse(text);
   const parser = new LosslessParser(text);
   const value = parser.value();
   parser.end();
   return value;
+}
+
+const LONG_RUN = /\d{16,}/g;
+
+/** True when some run of 16+ digits is not the value of a roundable field (checked in place, no copy). */
+function needsLossless(text: string, roundable: readonly string[] | undefined): boolean {
+  LONG_RUN.lastIndex = 0;
+  for (let m = LONG_RUN.exec(text); m !== null; m = LONG_RUN.exec(text)) {
+    const at = m.index;
+    if (!roundable?.some((f) => text.endsWith(`"${f}":`, at))) return true;
+  }
+  return false;
 }
 
 class LosslessParser {

@@ -51,14 +51,35 @@ describe("expandDotted", () => {
  * show: MongoDB carrying on after an error, transient error codes. The guard itself is tested
  * against a real store in test/guard.test.ts.
  */
-function scriptedDb(script: Array<{ errors: Array<[index: number, code: number]>; processed?: number; network?: boolean }>, stored: Document[] = []) {
+function scriptedDb(
+  script: Array<{ errors: Array<[index: number, code: number]>; processed?: number; network?: boolean }>,
+  stored: Document[] = [],
+  inserts: Array<{ errors: Array<[index: number, code: number]>; processed?: number }> = [],
+) {
   const calls: number[] = [];
+  const inserted: unknown[][] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
   const db = {
     collection: () => ({
       findOne: async () => null,
       find: () => ({ toArray: async () => stored }),
+      insertMany: async (docs: unknown[]) => {
+        inserted.push(docs);
+        const step = inserts.shift() ?? { errors: [] };
+        const processed = step.processed ?? docs.length;
+        const result = { insertedCount: processed - step.errors.length, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, upsertedIds: {}, insertedIds: {} };
+        if (step.errors.length === 0) return result;
+        throw new MongoBulkWriteError(
+          { message: "bulk", code: step.errors[0]?.[1] ?? 0, writeErrors: step.errors.map(([index, code]) => ({ index, code, errmsg: `E${code}` })) } as never,
+          result as never,
+        );
+      },
       bulkWrite: async (ops: unknown[]) => {
         calls.push(ops.length);
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        await new Promise((r) => setTimeout(r, 1));
+        inFlight--;
         const step = script.shift() ?? { errors: [] };
         // What the driver throws when the connection times out mid-bulk: no write errors at all.
         if (step.network) throw new MongoBulkWriteError(new MongoNetworkTimeoutError("connection 5 to 127.0.0.1:27017 timed out") as never, { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, upsertedIds: {}, insertedIds: {} } as never);
@@ -73,10 +94,11 @@ function scriptedDb(script: Array<{ errors: Array<[index: number, code: number]>
       },
     }),
   } as unknown as Db;
-  return { db, calls };
+  return { db, calls, inserted, maxInFlight: () => maxInFlight };
 }
 
 const change = (id: number): Change => ({ ...base, id, deleted: false, doc: { v: id }, partial: false });
+const created = (id: number): Change => ({ ...change(id), op: "c" });
 
 describe("writeChanges against scripted server answers", () => {
   it("fails the batch on a transient or unknown write error", async () => {
@@ -105,6 +127,48 @@ describe("writeChanges against scripted server answers", () => {
     const mongo = scriptedDb([]);
     await writeChanges(mongo.db, "orders", Array.from({ length: 20 }, (_, i) => change(i + 1)));
     assert.deepEqual(mongo.calls, [20]);
+  });
+
+  it("never holds more than 8 FerretDB commands at once, however many statements a batch has", async () => {
+    const { db, calls, maxInFlight } = scriptedDb([]);
+    const r = await writeChanges(db, "orders", Array.from({ length: 200 }, (_, i) => change(i + 1)), "ferretdb-v1");
+    assert.equal(calls.length, 25);
+    assert.equal(maxInFlight(), 8);
+    assert.equal(r.applied, 200);
+  });
+
+  it("inserts created rows first and sends only the others as guarded upserts", async () => {
+    const { db, calls, inserted } = scriptedDb([]);
+    const r = await writeChanges(db, "orders", [created(1), change(2), created(3), { ...created(4), partial: true }]);
+    assert.deepEqual(
+      inserted.map((docs) => docs.map((d) => (d as Document)._id)),
+      [[1, 3]],
+    );
+    assert.deepEqual(calls, [2]);
+    assert.equal(r.applied, 4);
+  });
+
+  it("sends a created row the store already holds (a replay, a re-insert after a delete) through the guarded upsert", async () => {
+    const { db, calls } = scriptedDb([{ errors: [[0, 11000]] }], [{ _id: 3, _v: base.v }], [{ errors: [[1, 11000]] }]);
+    const r = await writeChanges(db, "orders", [created(1), created(3)]);
+    assert.deepEqual(calls, [1]);
+    assert.equal(r.applied, 1);
+    assert.equal(r.stale, 1);
+  });
+
+  it("sends every created row through the guarded upsert when an insert acknowledgement does not add up", async () => {
+    const { db, calls } = scriptedDb([], [], [{ errors: [[0, 11000]], processed: 1 }]);
+    await writeChanges(db, "orders", [created(1), created(2), created(3)]);
+    assert.deepEqual(calls, [3]);
+  });
+
+  it("inserts into FerretDB v1 in commands of 100 documents", async () => {
+    const { db, inserted } = scriptedDb([]);
+    await writeChanges(db, "orders", Array.from({ length: 250 }, (_, i) => created(i + 1)), "ferretdb-v1");
+    assert.deepEqual(
+      inserted.map((d) => d.length),
+      [100, 100, 50],
+    );
   });
 
   it("hands back documents the server refuses for good, to be dead-lettered", async () => {

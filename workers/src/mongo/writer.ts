@@ -3,6 +3,7 @@ import type { Change } from "../sync/change.js";
 import { idKey } from "../sync/compact.js";
 import { olderThan } from "../sync/version.js";
 import type { StoreFlavor } from "./compat.js";
+import { Semaphore } from "./semaphore.js";
 import { lsnOf, readWatermark } from "./truncate.js";
 
 /** Fields the sync adds; excluded from reconciler hashes. */
@@ -80,14 +81,47 @@ export function buildWriteOps(changes: readonly Change[], now: Date): AnyBulkWri
 const REJECTED_CODES = new Set([2, 14, 52, 55, 56, 57, 121, 10334, 17419, 17280]);
 
 /**
- * FerretDB v1.24 keeps every statement's query iterator (one SQLite connection each) open until
+ * FerretDB v1.24 keeps every statement's query iterator (one backend connection each) open until
  * the whole `update` command returns (msg_update.go: `defer closer.Close()` inside the loop over
- * statements), and opens at most 100 connections per database. A bulk of ~100 statements, or
- * concurrent bulks adding up to that, deadlocks the database until FerretDB restarts (seen in
- * the chaos run: 100 sql.Rows held, every later request waiting in DB.conn). With the switch,
- * bulks are sent in commands of at most this many statements.
+ * statements) and needs one more connection to write: a bulk of 50 statements that match
+ * documents deadlocks its default pool of 50 connections (49 answer in 150 ms, 50 never), and
+ * concurrent bulks adding up to the pool do the same until FerretDB restarts. With the switch,
+ * bulks are sent in commands of at most FERRETDB_MAX_STATEMENTS statements, and the process holds
+ * at most FERRETDB_MAX_COMMANDS commands at once: one worker needs at most 8 x (8 + 1) = 72
+ * connections whatever its batch size and partition count (the data plane gives FerretDB 200).
  */
-const FERRETDB_MAX_STATEMENTS = 8;
+export const FERRETDB_MAX_STATEMENTS = 8;
+export const FERRETDB_MAX_COMMANDS = 8;
+/** FerretDB inserts 100 documents per SQL statement: one command each, several at once. */
+const FERRETDB_INSERT_CHUNK = 100;
+
+/** Bounds the commands this process has in flight against FerretDB (see above). */
+const ferretdbCommands = new Semaphore(FERRETDB_MAX_COMMANDS);
+
+/**
+ * Changes that only create a document as far as anyone knows: a row inserted in PostgreSQL
+ * (`c`) or read by the snapshot (`r`), as a full image. They are inserted first, which costs a
+ * fraction of a guarded upsert (MongoDB skips the query; FerretDB writes 100 documents per SQL
+ * statement instead of a lookup and a write per document). An insert only succeeds where no
+ * document with that `_id` exists, which is exactly when the guarded upsert would have inserted;
+ * any insert that fails (the document exists: a replay, a row re-inserted after a delete, or a
+ * refused document) goes through the guarded upsert, which decides as it always did.
+ */
+export function insertable(c: Change): boolean {
+  return (c.op === "c" || c.op === "r") && !c.deleted && c.doc !== null && !c.partial;
+}
+
+interface Duplicate {
+  readonly change: Change;
+  readonly keyPattern: Document | undefined;
+  readonly message: string;
+}
+
+interface GuardedResult {
+  applied: number;
+  readonly rejected: Rejection[];
+  readonly duplicates: Duplicate[];
+}
 
 /**
  * Writes one partition's compacted changes into their collection.
@@ -104,43 +138,14 @@ export async function writeChanges(db: Db, collection: string, changes: readonly
   const before = await readWatermark(db, collection);
   const live = before === null ? changes : changes.filter((c) => c.v > before);
   let stale = changes.length - live.length;
-  const ops = buildWriteOps(live, now);
-  let applied = 0;
-  const rejected: Rejection[] = [];
-  const duplicates: Array<{ change: Change; keyPattern: Document | undefined; message: string }> = [];
-  let offset = 0;
-  const chunk = flavor === "ferretdb-v1" ? FERRETDB_MAX_STATEMENTS : ops.length;
-  while (offset < ops.length) {
-    const slice = ops.slice(offset, offset + chunk);
-    let done: number;
-    try {
-      const r = await db.collection(collection).bulkWrite(slice, { ordered: false });
-      applied += r.upsertedCount + r.matchedCount;
-      done = slice.length;
-    } catch (e) {
-      if (!(e instanceof MongoBulkWriteError)) throw e;
-      const errors = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
-      // The driver also wraps a network or server error in MongoBulkWriteError, with no write
-      // errors: nothing is known about the writes, so the batch fails and is retried.
-      if (errors.length === 0) throw new Error(`${collection}: bulk write failed: ${e.message}`, { cause: e });
-      for (const w of errors) {
-        const change = live[offset + w.index] as Change;
-        if (w.code === DUPLICATE_KEY) duplicates.push({ change, keyPattern: (w.err as { keyPattern?: Document } | undefined)?.keyPattern, message: w.errmsg ?? "E11000" });
-        else if (REJECTED_CODES.has(w.code)) rejected.push({ change, code: w.code, message: w.errmsg ?? "rejected" });
-        else throw new Error(`${collection}: write of _id ${String(change.id)} failed: ${w.errmsg ?? "unknown error"} (code ${w.code})`, { cause: e });
-      }
-      const ok = e.result.upsertedCount + e.result.matchedCount;
-      applied += ok;
-      done = slice.length;
-      if (ok + errors.length !== slice.length) {
-        if (flavor !== "ferretdb-v1") {
-          throw new Error(`${collection}: the server acknowledged ${ok + errors.length} of ${slice.length} unordered writes; refusing to commit the batch`, { cause: e });
-        }
-        done = Math.max(...errors.map((w) => w.index)) + 1;
-      }
-    }
-    offset += done;
-  }
+  const creates = live.filter(insertable);
+  const others = creates.length === 0 ? live : live.filter((c) => !insertable(c));
+  // Compaction leaves one change per document, so the two groups touch different documents.
+  const [inserted, guarded] = await Promise.all([insertNew(db, collection, creates, flavor, now), guardedWrite(db, collection, others, flavor, now)]);
+  const retried = await guardedWrite(db, collection, inserted.retry, flavor, now);
+  let applied = inserted.applied + guarded.applied + retried.applied;
+  const rejected = [...guarded.rejected, ...retried.rejected];
+  const duplicates = [...guarded.duplicates, ...retried.duplicates];
 
   const conflicts: Rejection[] = [];
   if (duplicates.length > 0) {
@@ -153,6 +158,89 @@ export async function writeChanges(db: Db, collection: string, changes: readonly
   return { applied, stale, rejected, conflicts };
 }
 
+/** Inserts the creates; hands back those that did not insert, for the guarded upsert. */
+async function insertNew(db: Db, collection: string, creates: readonly Change[], flavor: StoreFlavor, now: Date): Promise<{ applied: number; retry: Change[] }> {
+  if (creates.length === 0) return { applied: 0, retry: [] };
+  const size = flavor === "ferretdb-v1" ? FERRETDB_INSERT_CHUNK : creates.length;
+  const chunks: Change[][] = [];
+  for (let i = 0; i < creates.length; i += size) chunks.push(creates.slice(i, i + size));
+  const results = await Promise.all(chunks.map((chunk) => limited(flavor, () => insertChunk(db, collection, chunk, now))));
+  return { applied: results.reduce((n, r) => n + r.applied, 0), retry: results.flatMap((r) => r.retry) };
+}
+
+async function insertChunk(db: Db, collection: string, chunk: readonly Change[], now: Date): Promise<{ applied: number; retry: Change[] }> {
+  try {
+    const r = await db.collection(collection).insertMany(
+      chunk.map((c) => ({ _id: c.id, ...c.doc, ...meta(c, now) }) as Document),
+      { ordered: false },
+    );
+    return { applied: r.insertedCount, retry: [] };
+  } catch (e) {
+    if (!(e instanceof MongoBulkWriteError)) throw e;
+    const errors = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
+    if (errors.length === 0) throw new Error(`${collection}: insert failed: ${e.message}`, { cause: e });
+    const inserted = e.result.insertedCount;
+    // An acknowledgement that does not add up says nothing of which documents went in: all go
+    // through the guarded upsert, which is idempotent (one already inserted counts as stale).
+    if (inserted + errors.length !== chunk.length) return { applied: 0, retry: [...chunk] };
+    return { applied: inserted, retry: errors.map((w) => chunk[w.index] as Change) };
+  }
+}
+
+/**
+ * The guarded upserts (see buildWriteOps), as unordered bulk writes: one per partition on
+ * MongoDB; on FerretDB v1 commands of FERRETDB_MAX_STATEMENTS, several at once.
+ */
+async function guardedWrite(db: Db, collection: string, changes: readonly Change[], flavor: StoreFlavor, now: Date): Promise<GuardedResult> {
+  const out: GuardedResult = { applied: 0, rejected: [], duplicates: [] };
+  if (changes.length === 0) return out;
+  const size = flavor === "ferretdb-v1" ? FERRETDB_MAX_STATEMENTS : changes.length;
+  const chunks: Change[][] = [];
+  for (let i = 0; i < changes.length; i += size) chunks.push(changes.slice(i, i + size));
+  await Promise.all(chunks.map((chunk) => limited(flavor, () => guardedChunk(db, collection, chunk, flavor, now, out))));
+  return out;
+}
+
+async function guardedChunk(db: Db, collection: string, chunk: readonly Change[], flavor: StoreFlavor, now: Date, out: GuardedResult): Promise<void> {
+  const ops = buildWriteOps(chunk, now);
+  let offset = 0;
+  while (offset < ops.length) {
+    const slice = offset === 0 ? ops : ops.slice(offset);
+    let done: number;
+    try {
+      const r = await db.collection(collection).bulkWrite(slice, { ordered: false });
+      out.applied += r.upsertedCount + r.matchedCount;
+      done = slice.length;
+    } catch (e) {
+      if (!(e instanceof MongoBulkWriteError)) throw e;
+      const errors = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
+      // The driver also wraps a network or server error in MongoBulkWriteError, with no write
+      // errors: nothing is known about the writes, so the batch fails and is retried.
+      if (errors.length === 0) throw new Error(`${collection}: bulk write failed: ${e.message}`, { cause: e });
+      for (const w of errors) {
+        const change = chunk[offset + w.index] as Change;
+        if (w.code === DUPLICATE_KEY) out.duplicates.push({ change, keyPattern: (w.err as { keyPattern?: Document } | undefined)?.keyPattern, message: w.errmsg ?? "E11000" });
+        else if (REJECTED_CODES.has(w.code)) out.rejected.push({ change, code: w.code, message: w.errmsg ?? "rejected" });
+        else throw new Error(`${collection}: write of _id ${String(change.id)} failed: ${w.errmsg ?? "unknown error"} (code ${w.code})`, { cause: e });
+      }
+      const ok = e.result.upsertedCount + e.result.matchedCount;
+      out.applied += ok;
+      done = slice.length;
+      if (ok + errors.length !== slice.length) {
+        if (flavor !== "ferretdb-v1") {
+          throw new Error(`${collection}: the server acknowledged ${ok + errors.length} of ${slice.length} unordered writes; refusing to commit the batch`, { cause: e });
+        }
+        done = Math.max(...errors.map((w) => w.index)) + 1;
+      }
+    }
+    offset += done;
+  }
+}
+
+function limited<T>(flavor: StoreFlavor, f: () => Promise<T>): Promise<T> {
+  return flavor === "ferretdb-v1" ? ferretdbCommands.run(f) : f();
+}
+
 /**
  * Only a collision on `_id` means "the stored version is the same or newer". MongoDB says
  * which index collided (`keyPattern`); FerretDB v1 does not (measured: its E11000 names only
@@ -163,7 +251,7 @@ export async function writeChanges(db: Db, collection: string, changes: readonly
 async function classifyDuplicates(
   db: Db,
   collection: string,
-  duplicates: ReadonlyArray<{ change: Change; keyPattern: Document | undefined; message: string }>,
+  duplicates: readonly Duplicate[],
   now: Date,
 ): Promise<{ stale: number; applied: number; conflicts: Rejection[] }> {
   const conflicts: Rejection[] = [];

@@ -1,6 +1,7 @@
 import type { Long } from "mongodb";
 import { decodeRow, DecodeError, int64, type ConnectSchema, type DecodeOptions } from "../decode/connect.js";
 import { UnrepresentableValueError } from "../decode/decimal.js";
+import { EnvelopeReader, ROUNDABLE } from "../decode/envelope.js";
 import { parseJsonLossless } from "../decode/json.js";
 import type { Capture } from "../runtime/config.js";
 import { TransformError, transforms, type Row } from "../transform/transforms.js";
@@ -86,7 +87,7 @@ export function parseRecord(record: RawRecord, captures: ReadonlyMap<string, Cap
     if (!capture) throw new Poison("unknown-topic", `topic "${record.topic}" is not in the worker's captures; add it to coexist:capture or stop routing it here`);
     // The tombstone that follows each delete only serves log compaction.
     if (record.value === null || record.value.length === 0) return { kind: "tombstone" };
-    const envelope = parseJson(record.value, "value");
+    const envelope = readEnvelope(record.topic, record.value);
     const event = readEvent(envelope);
     // A truncate names no row: Debezium sends it without a key.
     if (event.op === "t") return { kind: "truncate", truncate: { record, capture, version: event.version, v: encodeVersion(event.version), lsn: event.lsn } };
@@ -188,16 +189,20 @@ function toChange(record: RawRecord, event: Event, capture: Capture, id: Documen
   return { ...base, deleted: false, doc, partial: unavailable.length > 0 };
 }
 
-/**
- * Debezium's microsecond and nanosecond timestamps (`ts_us`, `ts_ns`, in the envelope and in
- * `source`) always have 16+ digits; the worker never reads them, so they may be rounded and do
- * not push every record onto the slow lossless parser (6x slower, measured).
- */
-const UNREAD_TIMESTAMPS = /"ts_[un]s":\d+/g;
+/** Per process: the schema of each topic, parsed once (see decode/envelope.ts). */
+const envelopes = new EnvelopeReader();
+
+function readEnvelope(topic: string, buf: Buffer): unknown {
+  try {
+    return envelopes.read(topic, buf);
+  } catch (e) {
+    throw new Poison("invalid-json", `value is not valid JSON (${(e as Error).message})`);
+  }
+}
 
 function parseJson(buf: Buffer, what: string): unknown {
   try {
-    return parseJsonLossless(buf.toString("utf8"), UNREAD_TIMESTAMPS);
+    return parseJsonLossless(buf.toString("utf8"), ROUNDABLE);
   } catch (e) {
     throw new Poison("invalid-json", `${what} is not valid JSON (${(e as Error).message})`);
   }

@@ -5,10 +5,22 @@ import { SyncMetrics } from "../runtime/metrics.js";
 import { Liveness } from "../runtime/liveness.js";
 import { FakeSource, MemoryDeadLetters, RecordingStore } from "../testing/fakes.js";
 import { ORDERS, orderRecord } from "../testing/records.js";
+import type { RawRecord } from "./change.js";
 import { BatchProcessor } from "./processor.js";
 import { SyncWorker } from "./worker.js";
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * The worker fetches ahead while a batch is written (and retried), so the source runs dry
+ * before the last batch is written: the tests stop it once every record is committed.
+ */
+function stopOnceAllCommitted(source: FakeSource, worker: SyncWorker, records: readonly RawRecord[]): void {
+  const last = records[records.length - 1];
+  source.onDrained = () => {
+    if (!last || source.committed.get(`${last.topic}:${last.partition}`) === last.offset + 1n) worker.stop();
+  };
+}
 
 function setup(records = [orderRecord({ order_id: 1 }, { lsn: 10, offset: 0n }), orderRecord({ order_id: 2 }, { lsn: 11, offset: 1n })]) {
   const source = new FakeSource(records);
@@ -16,7 +28,7 @@ function setup(records = [orderRecord({ order_id: 1 }, { lsn: 10, offset: 0n }),
   const metrics = new SyncMetrics();
   const processor = new BatchProcessor({ captures: [ORDERS], store, dlq: new MemoryDeadLetters(), metrics, decode: { decimals: "decimal128" } });
   const worker = new SyncWorker({ source, processor, topics: [ORDERS.topic], batch: { maxRecords: 1, maxWaitMs: 0 }, metrics, log: quiet, retry: { initialMs: 1, maxMs: 1 } });
-  source.onDrained = () => worker.stop();
+  stopOnceAllCommitted(source, worker, records);
   return { source, store, worker };
 }
 
@@ -26,6 +38,39 @@ describe("SyncWorker", () => {
     assert.equal(await worker.run(), true);
     assert.equal(store.calls.length, 2);
     assert.equal(source.committed.get(`${ORDERS.topic}:0`), 2n);
+  });
+
+  it("fetches the next batch while one is written, yet writes and commits strictly in batch order", async () => {
+    const records = [0, 1, 2].map((i) => orderRecord({ order_id: i + 1 }, { lsn: 10 + i, offset: BigInt(i) }));
+    const { source, store, worker } = setup(records);
+    const events: string[] = [];
+    const next = source.next.bind(source);
+    source.next = async (max: number) => {
+      const out = await next(max);
+      if (out.length > 0) events.push(`fetch ${out[0]?.offset}`);
+      return out;
+    };
+    const commit = source.commit.bind(source);
+    source.commit = async (rs) => {
+      events.push(`commit ${rs[0]?.offset}`);
+      await commit(rs);
+    };
+    // Each write stays pending until the test has seen the worker fetch ahead of it.
+    const write = store.write.bind(store);
+    store.write = async (collection, changes) => {
+      events.push(`write ${changes[0]?.record.offset}`);
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      events.push(`written ${changes[0]?.record.offset}`);
+      return write(collection, changes);
+    };
+    assert.equal(await worker.run(), true);
+    const at = (e: string) => events.indexOf(e);
+    assert.ok(at("fetch 1") < at("written 0"), `batch 1 is fetched while batch 0 is written: ${events.join(", ")}`);
+    for (const i of [0, 1]) {
+      assert.ok(at(`written ${i}`) < at(`commit ${i}`), `batch ${i} is committed after its write: ${events.join(", ")}`);
+      assert.ok(at(`commit ${i}`) < at(`write ${i + 1}`), `batch ${i + 1} is written only after batch ${i} is committed: ${events.join(", ")}`);
+    }
+    assert.equal(source.committed.get(`${ORDERS.topic}:0`), 3n);
   });
 
   it("retries a failed write without committing, then commits once it succeeds", async () => {
@@ -56,13 +101,14 @@ describe("SyncWorker", () => {
   it("fails liveness while a batch stays unwritten past the bound, and recovers once it is written", async () => {
     let t = 0;
     const liveness = new Liveness(1_000, () => t);
-    const source = new FakeSource([orderRecord({ order_id: 1 }, { lsn: 10, offset: 0n })]);
+    const records = [orderRecord({ order_id: 1 }, { lsn: 10, offset: 0n })];
+    const source = new FakeSource(records);
     const store = new RecordingStore();
     store.failuresLeft = Number.POSITIVE_INFINITY;
     const metrics = new SyncMetrics();
     const processor = new BatchProcessor({ captures: [ORDERS], store, dlq: new MemoryDeadLetters(), metrics, decode: { decimals: "decimal128" } });
     const worker = new SyncWorker({ source, processor, topics: [ORDERS.topic], batch: { maxRecords: 10, maxWaitMs: 0 }, metrics, log: quiet, retry: { initialMs: 1, maxMs: 1 }, liveness });
-    source.onDrained = () => worker.stop();
+    stopOnceAllCommitted(source, worker, records);
     const run = worker.run();
     while (store.calls.length < 2) await new Promise((r) => setImmediate(r));
     assert.equal(worker.live(), true);

@@ -35,35 +35,55 @@ export class SyncWorker implements HealthState {
     this.liveness = o.liveness ?? new Liveness(120_000);
   }
 
-  /** Resolves true after a clean stop, false if stopped while a batch was still failing (not committed). */
+  /**
+   * Resolves true after a clean stop, false if stopped while a batch was still failing (not committed).
+   *
+   * The next batch is fetched and decoded while the previous one is being written: the store
+   * works while the worker decodes. Writes and commits stay strictly in batch order (one batch
+   * written at a time, each committed only after its writes and before the next is written),
+   * so a commit never covers a record whose write was not acknowledged.
+   */
   async run(): Promise<boolean> {
     const { source, log } = this.o;
     await source.start(this.o.topics);
     this.#consuming = true;
     log.info("consuming", { topics: this.o.topics });
+    let inFlight: Promise<boolean> = Promise.resolve(true);
     try {
       while (!this.#stopping) {
-        const batch = await source.next(this.o.batch.maxRecords, this.o.batch.maxWaitMs);
-        if (batch.length === 0) continue;
-        this.liveness.batchStarted();
-        const end = this.o.metrics.batchSeconds.startTimer();
-        if (!(await this.#processWithRetry(batch))) return false;
-        try {
-          await source.commit(batch);
-        } catch (e) {
-          // Not fatal: the records are redelivered (e.g. after a rebalance) and the LSN guard skips them.
-          this.o.metrics.errors.inc({ stage: "commit" });
-          log.warn("offset commit failed; records will be redelivered", { error: (e as Error).message });
-        }
-        end();
-        this.liveness.batchCompleted();
-        this.o.metrics.lastBatch.setToCurrentTime();
-        this.o.metrics.batchRecords.observe(batch.length);
+        const records = await source.next(this.o.batch.maxRecords, this.o.batch.maxWaitMs);
+        if (records.length === 0) continue;
+        // Parsed once: a retry keeps what the failed attempts already did (dead letters sent).
+        const batch = this.o.processor.prepare(records);
+        if (!(await inFlight)) return false;
+        inFlight = this.#writeAndCommit(records, batch);
+        // Handled here so a failure cannot go unobserved while the next batch is fetched; it is
+        // still read when the loop awaits this batch.
+        inFlight.catch(() => undefined);
       }
-      return true;
+      return await inFlight;
     } finally {
       this.#consuming = false;
     }
+  }
+
+  async #writeAndCommit(records: readonly RawRecord[], batch: ReturnType<WorkerOptions["processor"]["prepare"]>): Promise<boolean> {
+    const { source, log } = this.o;
+    this.liveness.batchStarted();
+    const end = this.o.metrics.batchSeconds.startTimer();
+    if (!(await this.#processWithRetry(records, batch))) return false;
+    try {
+      await source.commit(records);
+    } catch (e) {
+      // Not fatal: the records are redelivered (e.g. after a rebalance) and the LSN guard skips them.
+      this.o.metrics.errors.inc({ stage: "commit" });
+      log.warn("offset commit failed; records will be redelivered", { error: (e as Error).message });
+    }
+    end();
+    this.liveness.batchCompleted();
+    this.o.metrics.lastBatch.setToCurrentTime();
+    this.o.metrics.batchRecords.observe(records.length);
+    return true;
   }
 
   /** Finish the batch in hand, commit it, then let `run` return. */
@@ -81,10 +101,8 @@ export class SyncWorker implements HealthState {
     return this.#consuming && this.#lastWriteOk;
   }
 
-  async #processWithRetry(records: readonly RawRecord[]): Promise<boolean> {
+  async #processWithRetry(records: readonly RawRecord[], batch: ReturnType<WorkerOptions["processor"]["prepare"]>): Promise<boolean> {
     const { initialMs, maxMs } = this.o.retry ?? { initialMs: 200, maxMs: 10_000 };
-    // Parsed once: a retry keeps what the failed attempts already did (dead letters sent).
-    const batch = this.o.processor.prepare(records);
     for (let attempt = 0; ; attempt++) {
       try {
         const outcome = await this.o.processor.process(batch);

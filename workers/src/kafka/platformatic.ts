@@ -40,11 +40,20 @@ type Msg = Message<Buffer, Buffer, Buffer, Buffer>;
  *   the guard makes the second copy a no-op;
  * - a commit is the highest offset of the batch per partition, sent only for a partition still
  *   assigned and only when it is above the group's committed offset: it never moves backwards,
- *   even when another member committed further while the partition was away.
+ *   even when another member committed further while the partition was away;
+ * - nothing is committed from the moment the coordinator announces a rebalance until this member
+ *   has joined the new generation, and nothing fetched in an earlier generation is committed
+ *   after it: the library learns its new assignment only after the group is stable again, so a
+ *   batch written meanwhile could otherwise commit a partition its new owner already reads from
+ *   the older committed offset (and that owner's next commit would then move it backwards).
+ *   Such records come again from the committed offset and are committed then.
  */
 export class PlatformaticSource implements RecordSource {
   readonly #consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
   readonly #messages = new WeakMap<RawRecord, Msg>();
+  /** The group generation (joins seen) each record was fetched in. */
+  readonly #fetchedIn = new WeakMap<RawRecord, number>();
+  #rebalancing = false;
   readonly #buffer: RawRecord[] = [];
   readonly #highWater: number;
   #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
@@ -69,8 +78,12 @@ export class PlatformaticSource implements RecordSource {
       maxWaitTime: 100,
       retries: 10,
     });
+    this.#consumer.on("consumer:group:rebalance", () => {
+      this.#rebalancing = true;
+    });
     this.#consumer.on("consumer:group:join", () => {
       this.rebalances++;
+      this.#rebalancing = false;
       this.#dropUnassigned();
     });
   }
@@ -92,6 +105,7 @@ export class PlatformaticSource implements RecordSource {
       if (!this.#assigned(m.topic, m.partition)) return;
       const r: RawRecord = { topic: m.topic, partition: m.partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null };
       this.#messages.set(r, m);
+      this.#fetchedIn.set(r, this.rebalances);
       this.#buffer.push(r);
       if (this.#buffer.length >= this.#highWater) stream.pause();
       this.#notify();
@@ -122,8 +136,10 @@ export class PlatformaticSource implements RecordSource {
   }
 
   async commit(records: readonly RawRecord[]): Promise<void> {
+    if (this.#rebalancing) return;
     const highest = new Map<string, Msg>();
     for (const r of records) {
+      if (this.#fetchedIn.get(r) !== this.rebalances) continue;
       const m = this.#messages.get(r);
       const k = `${r.topic}:${r.partition}`;
       const prev = highest.get(k);

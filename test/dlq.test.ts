@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { dlqTopic, topicFor } from "../components/connect/connector-config";
 import { Consumer, MessagesStreamModes, Producer } from "../workers/src/testing/deps.js";
-import { eventually } from "./support/dataplane";
+import { eventually, kafkaClientOptions } from "./support/dataplane";
 import { Pipeline } from "./support/pipeline";
 import { metricValue } from "./support/worker-process";
 
@@ -19,7 +19,7 @@ interface Letter {
 }
 
 async function readDeadLetters(count: number): Promise<Letter[]> {
-  const consumer = new Consumer({ clientId: "coexist-it-dlq-reader", groupId: `dlq-reader-${p.id}`, bootstrapBrokers: p.env.KAFKA_BROKERS.split(","), maxWaitTime: 200 });
+  const consumer = new Consumer({ clientId: "coexist-it-dlq-reader", groupId: `dlq-reader-${p.id}`, ...kafkaClientOptions(p.env), maxWaitTime: 200 });
   const letters: Letter[] = [];
   try {
     const stream = await consumer.consume({ topics: [dlqTopic(p.topicPrefix)], mode: MessagesStreamModes.EARLIEST, autocommit: false });
@@ -51,7 +51,7 @@ describe("poison records", { timeout: 300_000 }, () => {
     await eventually("order 1", async () => ((await p.db.collection("orders").findOne({ _id: 1 as never })) ?? undefined));
 
     const ordersTopic = topicFor(p.topicPrefix, "public.orders");
-    const producer = new Producer({ clientId: "coexist-it-poison", bootstrapBrokers: p.env.KAFKA_BROKERS.split(",") });
+    const producer = new Producer({ clientId: "coexist-it-poison", ...kafkaClientOptions(p.env) });
     try {
       await producer.send({ messages: [{ topic: ordersTopic, key: Buffer.from('{"order_id":777}'), value: Buffer.from("this is not json {") }] });
     } finally {

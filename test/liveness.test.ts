@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { dlqTopic, topicFor } from "../components/connect/connector-config";
 import { Consumer, MessagesStreamModes, Producer } from "../workers/src/testing/deps.js";
-import { eventually, ROOT } from "./support/dataplane";
+import { eventually, kafkaClientOptions, ROOT } from "./support/dataplane";
 import { converged } from "./support/equality";
 import { Pipeline } from "./support/pipeline";
 import { metricValue, type WorkerProcess } from "./support/worker-process";
@@ -37,7 +37,7 @@ const health = async () => (await fetch(`http://127.0.0.1:${worker.metricsPort}/
 
 /** All records of a topic, read from the earliest offset with a throwaway group. */
 async function readAll(topic: string, atLeast: number): Promise<Array<{ key: string; value: string; headers: Record<string, string> }>> {
-  const consumer = new Consumer({ clientId: "coexist-it-reader", groupId: `dlq-reader-${p.id}-${Date.now()}`, bootstrapBrokers: p.env.KAFKA_BROKERS.split(","), maxWaitTime: 200 });
+  const consumer = new Consumer({ clientId: "coexist-it-reader", groupId: `dlq-reader-${p.id}-${Date.now()}`, ...kafkaClientOptions(p.env), maxWaitTime: 200 });
   const out: Array<{ key: string; value: string; headers: Record<string, string> }> = [];
   try {
     const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
@@ -78,7 +78,7 @@ describe("a hung store", { timeout: 300_000 }, () => {
     freeze(true);
     const frozenAt = Date.now();
     // One produce request: the poison record and a valid change land in the same batch, whose write cannot succeed.
-    const producer = new Producer({ clientId: "coexist-it-poison", bootstrapBrokers: p.env.KAFKA_BROKERS.split(",") });
+    const producer = new Producer({ clientId: "coexist-it-poison", ...kafkaClientOptions(p.env) });
     try {
       await producer.send({
         messages: [

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { PlatformaticSource } from "../workers/src/kafka/platformatic.js";
 import type { RawRecord } from "../workers/src/sync/change.js";
 import { Producer } from "../workers/src/testing/deps.js";
-import { eventually, loadDataplaneEnv, newAdmin, type DataplaneEnv } from "./support/dataplane";
+import { eventually, kafkaClientOptions, kafkaSasl, loadDataplaneEnv, newAdmin, type DataplaneEnv } from "./support/dataplane";
 
 const id = randomBytes(4).toString("hex");
 const topic = `it${id}.source`;
@@ -19,7 +19,7 @@ let env: DataplaneEnv;
 const sources: PlatformaticSource[] = [];
 
 function source(name: string): PlatformaticSource {
-  const s = new PlatformaticSource({ brokers: env.KAFKA_BROKERS.split(","), clientId: `coexist-it-${name}`, groupId, bufferRecords: 10, timeoutMs: 10_000 });
+  const s = new PlatformaticSource({ brokers: env.KAFKA_BROKERS.split(","), sasl: kafkaSasl(env, "worker"), clientId: `coexist-it-${name}`, groupId, bufferRecords: 10, timeoutMs: 10_000 });
   sources.push(s);
   return s;
 }
@@ -59,7 +59,7 @@ describe("the Kafka source across a rebalance", { timeout: 180_000 }, () => {
     } finally {
       await admin.close();
     }
-    const producer = new Producer({ clientId: "coexist-it-source", bootstrapBrokers: env.KAFKA_BROKERS.split(",") });
+    const producer = new Producer({ clientId: "coexist-it-source", ...kafkaClientOptions(env) });
     try {
       for (let partition = 0; partition < 3; partition++) {
         await producer.send({ messages: Array.from({ length: PER_PARTITION }, (_, i) => ({ topic, partition, key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`) })) });

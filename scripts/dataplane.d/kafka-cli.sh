@@ -8,6 +8,7 @@ declare -A KAFKA_TOOLS=(
   [kafka-console-consumer]=org.apache.kafka.tools.consumer.ConsoleConsumer
   [kafka-console-producer]=org.apache.kafka.tools.ConsoleProducer
   [kafka-configs]=kafka.admin.ConfigCommand
+  [kafka-acls]=org.apache.kafka.tools.AclCommand
   [kafka-get-offsets]=org.apache.kafka.tools.GetOffsetShell
   [kafka-delete-records]=org.apache.kafka.tools.DeleteRecordsCommand
 )
@@ -27,7 +28,7 @@ cmd_kafka_tool() {
   require_installed
   local a
   for a in "$@"; do
-    if [[ $a == --bootstrap-server || $a == --bootstrap-server=* || $a == -h || $a == --help ]]; then
+    if [[ $a == --bootstrap-server || $a == --bootstrap-server=* || $a == -h || $a == --help || $a == --command-config || $a == --consumer.config || $a == --producer.config ]]; then
       kafka_java "$main" "$@"
       return
     fi
@@ -36,5 +37,12 @@ cmd_kafka_tool() {
   if [[ -z ${PORT_KAFKA:-} ]] || ! service_pid kafka >/dev/null; then
     die "the Kafka broker is not running; run scripts/dataplane up (or pass --bootstrap-server)"
   fi
-  kafka_java "$main" --bootstrap-server "127.0.0.1:$PORT_KAFKA" "$@"
+  # As the admin (super user): the wrappers are the operator's tools. The console clients take
+  # their client config under another flag name.
+  local config_flag=--command-config
+  case $name in
+    kafka-console-consumer) config_flag=--consumer.config ;;
+    kafka-console-producer) config_flag=--producer.config ;;
+  esac
+  kafka_java "$main" --bootstrap-server "127.0.0.1:$PORT_KAFKA" "$config_flag" "$KAFKA_AUTH_DIR/admin-client.properties" "$@"
 }

@@ -37,6 +37,10 @@ LOGS="$STATE/logs"
 RUN="$STATE/run"
 SECRETS="$STATE/secrets"
 ENV_FILE="$STATE/env"
+# Kafka's SCRAM users (admin, connect, worker) and the admin's client config. Outside $SECRETS on
+# purpose, like rest-auth/: Connect's file config provider, which any connector config can use,
+# may read $SECRETS, and must not hand out the admin's password.
+KAFKA_AUTH_DIR="$STATE/kafka-auth"
 
 # The postmaster refuses to run as root, so as root every Postgres binary runs as this OS user.
 PG_OS_USER="${COEXIST_PG_OS_USER:-postgres}"

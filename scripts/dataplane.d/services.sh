@@ -76,6 +76,26 @@ ensure_secrets() {
     (umask 077 && printf '%s: %s\n' "$CONNECT_USER" "$(random_secret)" >"$STATE/rest-auth/users.properties")
   fi
   CONNECT_PASSWORD=$(sed -n "s/^$CONNECT_USER: //p" "$STATE/rest-auth/users.properties")
+  ensure_kafka_secrets
+}
+
+# One SCRAM user per Kafka client (kafka.sh creates them at format time), plus the controller's PLAIN password.
+ensure_kafka_secrets() {
+  mkdir -p "$KAFKA_AUTH_DIR" && chmod 700 "$KAFKA_AUTH_DIR"
+  local u
+  for u in admin connect worker controller; do
+    [[ -s $KAFKA_AUTH_DIR/$u.properties ]] ||
+      (umask 077 && printf 'user=coexist-%s\npassword=%s\n' "$u" "$(random_secret)" >"$KAFKA_AUTH_DIR/$u.properties")
+  done
+  KAFKA_ADMIN_USER=$(secret_value "$KAFKA_AUTH_DIR/admin.properties" user)
+  KAFKA_ADMIN_PASSWORD=$(secret_value "$KAFKA_AUTH_DIR/admin.properties" password)
+  KAFKA_WORKER_USER=$(secret_value "$KAFKA_AUTH_DIR/worker.properties" user)
+  KAFKA_WORKER_PASSWORD=$(secret_value "$KAFKA_AUTH_DIR/worker.properties" password)
+  KAFKA_CONTROLLER_PASSWORD=$(secret_value "$KAFKA_AUTH_DIR/controller.properties" password)
+  # The CLI wrappers' (and kafka_healthy's) --command-config.
+  (umask 077 && printf '%s\n' 'security.protocol=SASL_PLAINTEXT' 'sasl.mechanism=SCRAM-SHA-512' \
+    "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"$KAFKA_ADMIN_USER\" password=\"$KAFKA_ADMIN_PASSWORD\";" \
+    >"$KAFKA_AUTH_DIR/admin-client.properties")
 }
 # ---- ferretdb ----------------------------------------------------------------------------------
 
@@ -119,6 +139,14 @@ write_env() {
       env_line PGDATABASE "$PG_DATABASE"
       env_line POSTGRES_URL "postgres://$PG_SUPERUSER:$SU_PASSWORD@127.0.0.1:$PORT_PG/$PG_DATABASE"
       env_line KAFKA_BROKERS "127.0.0.1:$PORT_KAFKA"
+      # SCRAM-SHA-512 over SASL_PLAINTEXT on loopback. The admin bypasses ACLs (test setup); the
+      # worker user has the data plane's worker ACLs (components/kafka/acls.ts, prefix scope).
+      env_line KAFKA_SASL_MECHANISM SCRAM-SHA-512
+      env_line KAFKA_ADMIN_USER "$KAFKA_ADMIN_USER"
+      env_line KAFKA_ADMIN_PASSWORD "$KAFKA_ADMIN_PASSWORD"
+      env_line KAFKA_WORKER_USER "$KAFKA_WORKER_USER"
+      env_line KAFKA_WORKER_PASSWORD "$KAFKA_WORKER_PASSWORD"
+      env_line KAFKA_ADMIN_CONFIG "$KAFKA_AUTH_DIR/admin-client.properties"
       env_line CONNECT_URL "http://127.0.0.1:$PORT_CONNECT"
       env_line CONNECT_USER "$CONNECT_USER"
       env_line CONNECT_PASSWORD "$CONNECT_PASSWORD"
@@ -172,6 +200,7 @@ cmd_up() {
   ferretdb_start
   wait_for kafka "$(timeout_for 90)" "$LOGS/kafka.log" kafka_healthy
   log "kafka: healthy"
+  kafka_apply_acls
   connect_start
   wait_for ferretdb "$(timeout_for 30)" "$LOGS/ferretdb.log" ferretdb_healthy
   log "ferretdb: healthy"

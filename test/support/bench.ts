@@ -36,7 +36,7 @@ import { renderSinkConfig } from "../../scripts/bench.d/sink-config";
 import type { ChildConfig, ChildResult } from "./bench-child";
 import { processCpu, readPid, threadsCpu, treeCpu } from "./bench-proc";
 import { sourceCommitTimes, StoreTables } from "./bench-store";
-import { connectRequest, eventually, newAdmin, ROOT } from "./dataplane";
+import { connectRequest, eventually, kafkaClientOptions, newAdmin, ROOT } from "./dataplane";
 import { Consumer, MessagesStreamModes } from "../../workers/src/testing/deps.js";
 import { DEMO_CAPTURES, Pipeline } from "./pipeline";
 
@@ -115,7 +115,7 @@ async function kafkaTimes(starts: Map<number, bigint>, count: number): Promise<M
   } finally {
     await admin.close();
   }
-  const consumer = new Consumer({ clientId: "coexist-bench-timestamps", groupId: group, bootstrapBrokers: p.env.KAFKA_BROKERS.split(","), maxWaitTime: 100 });
+  const consumer = new Consumer({ clientId: "coexist-bench-timestamps", groupId: group, ...kafkaClientOptions(p.env), maxWaitTime: 100 });
   const out = new Map<string, number>();
   const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.COMMITTED, autocommit: false });
   // Debezium may not have produced every row: read for at most 60 s, missing rows stay missing.

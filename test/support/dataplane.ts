@@ -12,10 +12,20 @@ import { Admin, MongoClient, pg } from "../../workers/src/testing/deps.js";
 
 export const ROOT = join(__dirname, "..", "..");
 
-export type DataplaneEnv = DataplaneServices;
+/** Kafka's SCRAM users: the admin (a super user, for test setup) and the worker (the data plane's worker ACLs). */
+export interface KafkaAuthEnv {
+  readonly KAFKA_SASL_MECHANISM: string;
+  readonly KAFKA_ADMIN_USER: string;
+  readonly KAFKA_ADMIN_PASSWORD: string;
+  readonly KAFKA_WORKER_USER: string;
+  readonly KAFKA_WORKER_PASSWORD: string;
+}
+const KAFKA_AUTH_ENV: readonly (keyof KafkaAuthEnv)[] = ["KAFKA_SASL_MECHANISM", "KAFKA_ADMIN_USER", "KAFKA_ADMIN_PASSWORD", "KAFKA_WORKER_USER", "KAFKA_WORKER_PASSWORD"];
+
+export type DataplaneEnv = DataplaneServices & KafkaAuthEnv;
 
 export function loadDataplaneEnv(): DataplaneEnv {
-  return readEnvFile(DATAPLANE_SERVICES, "run scripts/dataplane install && scripts/dataplane up first") as unknown as DataplaneEnv;
+  return readEnvFile([...DATAPLANE_SERVICES, ...KAFKA_AUTH_ENV], "run scripts/dataplane install && scripts/dataplane up first") as unknown as DataplaneEnv;
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails with the last observation. */
@@ -46,8 +56,24 @@ export async function connectRequest(env: DataplaneEnv, method: string, path: st
   return { status: res.status, json: text ? (JSON.parse(text) as unknown) : null };
 }
 
+/** Which of the data plane's Kafka users a client logs in as. */
+export type KafkaIdentity = "admin" | "worker";
+
+/** SASL options for a @platformatic/kafka client as `who` (the data plane's broker refuses anonymous clients). */
+export function kafkaSasl(env: DataplaneEnv, who: KafkaIdentity = "admin"): { mechanism: "SCRAM-SHA-512"; username: string; password: string } {
+  if (env.KAFKA_SASL_MECHANISM !== "SCRAM-SHA-512") throw new Error(`KAFKA_SASL_MECHANISM is ${JSON.stringify(env.KAFKA_SASL_MECHANISM)}; the data plane uses SCRAM-SHA-512 (re-run scripts/dataplane up)`);
+  return who === "admin"
+    ? { mechanism: "SCRAM-SHA-512", username: env.KAFKA_ADMIN_USER, password: env.KAFKA_ADMIN_PASSWORD }
+    : { mechanism: "SCRAM-SHA-512", username: env.KAFKA_WORKER_USER, password: env.KAFKA_WORKER_PASSWORD };
+}
+
+/** `bootstrapBrokers` and `sasl` for a @platformatic/kafka client of the data plane's broker. */
+export function kafkaClientOptions(env: DataplaneEnv, who: KafkaIdentity = "admin"): { bootstrapBrokers: string[]; sasl: ReturnType<typeof kafkaSasl> } {
+  return { bootstrapBrokers: env.KAFKA_BROKERS.split(","), sasl: kafkaSasl(env, who) };
+}
+
 export function newAdmin(env: DataplaneEnv): InstanceType<typeof Admin> {
-  return new Admin({ clientId: "coexist-it-admin", bootstrapBrokers: env.KAFKA_BROKERS.split(",") });
+  return new Admin({ clientId: "coexist-it-admin", ...kafkaClientOptions(env) });
 }
 
 export function newPool(env: DataplaneEnv): InstanceType<typeof pg.Pool> {

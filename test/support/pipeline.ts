@@ -16,7 +16,7 @@ import { cdcTopics, dlqTopic, heartbeatTopic, publicationTables, renderConnector
 import { cdcGrants } from "../../components/postgres/cdc-source";
 import { renderWorkerConfig, type WorkerConfig } from "../../components/workers/config";
 import type { Db, MongoClient, pg } from "../../workers/src/testing/deps.js";
-import { connectRequest, eventually, freePort, loadDataplaneEnv, newAdmin, newMongo, newPool, ROOT, type DataplaneEnv } from "./dataplane";
+import { connectRequest, eventually, freePort, kafkaSasl, loadDataplaneEnv, newAdmin, newMongo, newPool, ROOT, type DataplaneEnv } from "./dataplane";
 import { WorkerProcess } from "./worker-process";
 
 export const DEMO_CAPTURES: Capture[] = [
@@ -118,7 +118,9 @@ export class Pipeline {
       retentionHours: DATAPLANE_RETENTION_HOURS,
       generation: this.options.epoch ?? 0,
     });
-    return (this.options.workerConfig?.(rendered) ?? rendered) as WorkerConfig;
+    // The worker logs in as the data plane's worker user (its ACLs: components/kafka/acls.ts).
+    const authed = { ...rendered, kafka: { ...rendered.kafka, sasl: kafkaSasl(this.env, "worker") } };
+    return (this.options.workerConfig?.(authed) ?? authed) as WorkerConfig;
   }
 
   /** The connector as the stack renders it; PUT is idempotent, so this also updates it (e.g. a new epoch). */

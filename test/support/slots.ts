@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { Consumer, MessagesStreamModes, type pg } from "../../workers/src/testing/deps.js";
-import { eventually, ROOT, type DataplaneEnv } from "./dataplane";
+import { eventually, kafkaClientOptions, ROOT, type DataplaneEnv } from "./dataplane";
 
 type Pool = InstanceType<typeof pg.Pool>;
 
@@ -78,7 +78,7 @@ function rowOf(payload: Record<string, unknown>): Record<string, unknown> {
 }
 
 export async function readTopic(env: DataplaneEnv, topic: string, done: (records: TopicRecord[]) => boolean, timeoutMs = 90_000): Promise<TopicRecord[]> {
-  const consumer = new Consumer({ clientId: "coexist-it-topic-reader", groupId: `topic-reader-${Date.now()}-${Math.random().toString(16).slice(2)}`, bootstrapBrokers: env.KAFKA_BROKERS.split(","), maxWaitTime: 200 });
+  const consumer = new Consumer({ clientId: "coexist-it-topic-reader", groupId: `topic-reader-${Date.now()}-${Math.random().toString(16).slice(2)}`, ...kafkaClientOptions(env), maxWaitTime: 200 });
   const records: TopicRecord[] = [];
   try {
     const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });

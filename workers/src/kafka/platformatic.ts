@@ -18,6 +18,14 @@ export interface KafkaClientOptions {
    * surfaces as an error instead of a worker that waits forever. @default 10000
    */
   readonly timeoutMs?: number;
+  /** SCRAM login; absent: an unauthenticated client (only a PLAINTEXT listener takes it). */
+  readonly sasl?: KafkaSasl;
+}
+
+export interface KafkaSasl {
+  readonly mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512";
+  readonly username: string;
+  readonly password: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -67,6 +75,7 @@ export class PlatformaticSource implements RecordSource {
     this.#consumer = new Consumer({
       clientId: options.clientId,
       bootstrapBrokers: [...options.brokers],
+      ...(options.sasl ? { sasl: { ...options.sasl } } : {}),
       groupId: options.groupId,
       timeout,
       connectTimeout: timeout,
@@ -225,6 +234,7 @@ export class PlatformaticDeadLetterSink implements DeadLetterSink {
     this.#producer = new Producer({
       clientId: `${options.clientId}-dlq`,
       bootstrapBrokers: [...options.brokers],
+      ...(options.sasl ? { sasl: { ...options.sasl } } : {}),
       timeout,
       connectTimeout: timeout,
       acks: ProduceAcks.ALL,

@@ -12,7 +12,14 @@ export interface Capture {
 
 export interface RuntimeConfig {
   /** `timeoutMs` bounds every Kafka request and connection attempt. */
-  readonly kafka: { readonly brokers: string[]; readonly clientId: string; readonly groupId: string; readonly timeoutMs: number };
+  readonly kafka: {
+    readonly brokers: string[];
+    readonly clientId: string;
+    readonly groupId: string;
+    readonly timeoutMs: number;
+    /** SCRAM login (the broker's client listener requires it wherever auth is on). */
+    readonly sasl?: { readonly mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512"; readonly username: string; readonly password: string };
+  };
   /** `timeoutMs` bounds server selection, connecting and every socket read (a hung store fails the batch). */
   readonly mongodb: { readonly database: string; readonly timeoutMs: number };
   /** The source generation the connector stamps as `__epoch`; repairs are written in it. */
@@ -74,6 +81,14 @@ export function requireEnv(env: NodeJS.ProcessEnv, name: string, example: string
   return v;
 }
 
+function sasl(raw: unknown): NonNullable<RuntimeConfig["kafka"]["sasl"]> {
+  const o = obj(raw, "kafka.sasl");
+  if (o.mechanism !== "SCRAM-SHA-256" && o.mechanism !== "SCRAM-SHA-512") {
+    throw new ConfigError("kafka.sasl.mechanism", o.mechanism, 'set "SCRAM-SHA-512" (or "SCRAM-SHA-256"), the mechanism the broker\'s listener enables');
+  }
+  return { mechanism: o.mechanism, username: str(o.username, "kafka.sasl.username"), password: str(o.password, "kafka.sasl.password") };
+}
+
 export function parseConfig(raw: unknown): RuntimeConfig {
   const root = obj(raw, "(root)");
   const kafka = obj(root.kafka, "kafka");
@@ -106,6 +121,7 @@ export function parseConfig(raw: unknown): RuntimeConfig {
       clientId: str(kafka.clientId, "kafka.clientId"),
       groupId: str(kafka.groupId, "kafka.groupId"),
       timeoutMs: int(kafka.timeoutMs ?? 10_000, "kafka.timeoutMs", 1_000, 600_000),
+      ...(kafka.sasl === undefined ? {} : { sasl: sasl(kafka.sasl) }),
     },
     mongodb: { database: str(mongodb.database, "mongodb.database"), timeoutMs: int(mongodb.timeoutMs ?? 60_000, "mongodb.timeoutMs", 1_000, 3_600_000) },
     source: { generation: int(source.generation ?? 0, "source.generation", 0, 0xffff_ffff) },

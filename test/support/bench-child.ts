@@ -30,6 +30,8 @@ import { MemoryDeadLetters, VersionedMemoryStore } from "../../workers/src/testi
 
 export interface ChildConfig {
   readonly brokers: string[];
+  /** The data plane's worker login (its broker refuses anonymous clients). */
+  readonly sasl: { readonly mechanism: "SCRAM-SHA-512"; readonly username: string; readonly password: string };
   readonly topic: string;
   readonly groupId: string;
   readonly captures: readonly Capture[];
@@ -77,7 +79,7 @@ class Window {
 }
 
 async function baseline(c: ChildConfig): Promise<ChildResult> {
-  const consumer = new Consumer({ clientId: "coexist-bench-baseline", groupId: c.groupId, bootstrapBrokers: c.brokers, maxWaitTime: 100 });
+  const consumer = new Consumer({ clientId: "coexist-bench-baseline", groupId: c.groupId, bootstrapBrokers: c.brokers, sasl: { ...c.sasl }, maxWaitTime: 100 });
   const mongo = new MongoClient(c.mongoUrl as string);
   await mongo.connect();
   const collection = mongo.db(c.database as string).collection((c.captures[0] as Capture).collection);
@@ -118,7 +120,7 @@ async function memory(c: ChildConfig): Promise<ChildResult> {
     },
     truncate: async () => memoryStore.truncate(),
   };
-  const source = new PlatformaticSource({ brokers: c.brokers, clientId: "coexist-bench-memory", groupId: c.groupId, bufferRecords: 2000 });
+  const source = new PlatformaticSource({ brokers: c.brokers, sasl: c.sasl, clientId: "coexist-bench-memory", groupId: c.groupId, bufferRecords: 2000 });
   const processor = new BatchProcessor({ captures: c.captures, store, dlq: new MemoryDeadLetters(), metrics, decode: decodeOptionsFor("mongodb") });
   const worker = new SyncWorker({ source, processor, topics: [c.topic], batch: { maxRecords: 1000, maxWaitMs: 50 }, metrics, log: quiet });
   const running = worker.run();
@@ -131,7 +133,7 @@ async function memory(c: ChildConfig): Promise<ChildResult> {
 
 /** Reads the topic and builds the changes coexist would write, per partition, compacted as the worker does. */
 async function changesOf(c: ChildConfig): Promise<Change[]> {
-  const source = new PlatformaticSource({ brokers: c.brokers, clientId: "coexist-bench-limit", groupId: c.groupId, bufferRecords: 5000 });
+  const source = new PlatformaticSource({ brokers: c.brokers, sasl: c.sasl, clientId: "coexist-bench-limit", groupId: c.groupId, bufferRecords: 5000 });
   await source.start([c.topic]);
   const records: RawRecord[] = [];
   while (records.length < c.rows) records.push(...(await source.next(5000, 200)));

@@ -36,7 +36,7 @@ import { renderSinkConfig } from "../../scripts/bench.d/sink-config";
 import type { ChildConfig, ChildResult } from "./bench-child";
 import { processCpu, readPid, threadsCpu, treeCpu } from "./bench-proc";
 import { sourceCommitTimes, StoreTables } from "./bench-store";
-import { connectRequest, eventually, kafkaClientOptions, newAdmin, ROOT } from "./dataplane";
+import { connectRequest, eventually, kafkaClientOptions, kafkaSasl, newAdmin, ROOT } from "./dataplane";
 import { Consumer, MessagesStreamModes } from "../../workers/src/testing/deps.js";
 import { DEMO_CAPTURES, Pipeline } from "./pipeline";
 
@@ -223,6 +223,7 @@ function runChild(mode: string, config: ChildConfig, prof?: string): { pid: numb
 
 const childConfig = (groupSuffix: string, database?: string, extra: Partial<ChildConfig> = {}): ChildConfig => ({
   brokers: p.env.KAFKA_BROKERS.split(","),
+  sasl: kafkaSasl(p.env, "worker"),
   topic,
   groupId: `${p.groupId}-${groupSuffix}`,
   captures: p.workerConfig.captures,

@@ -20,6 +20,8 @@ export interface KafkaClientOptions {
   readonly timeoutMs?: number;
   /** SCRAM login; absent: an unauthenticated client (only a PLAINTEXT listener takes it). */
   readonly sasl?: KafkaSasl;
+  /** TLS with this CA (PEM); absent: plaintext. */
+  readonly tls?: { readonly ca: string };
 }
 
 export interface KafkaSasl {
@@ -76,6 +78,7 @@ export class PlatformaticSource implements RecordSource {
       clientId: options.clientId,
       bootstrapBrokers: [...options.brokers],
       ...(options.sasl ? { sasl: { ...options.sasl } } : {}),
+      ...(options.tls ? { tls: { ca: options.tls.ca } } : {}),
       groupId: options.groupId,
       timeout,
       connectTimeout: timeout,
@@ -235,6 +238,7 @@ export class PlatformaticDeadLetterSink implements DeadLetterSink {
       clientId: `${options.clientId}-dlq`,
       bootstrapBrokers: [...options.brokers],
       ...(options.sasl ? { sasl: { ...options.sasl } } : {}),
+      ...(options.tls ? { tls: { ca: options.tls.ca } } : {}),
       timeout,
       connectTimeout: timeout,
       acks: ProduceAcks.ALL,

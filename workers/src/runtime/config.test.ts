@@ -74,4 +74,14 @@ describe("loadConfig", () => {
     assert.throws(() => requireEnv({}, "MONGODB_URL", "mongodb://..."), /MONGODB_URL.*never part of COEXIST_CONFIG/);
     assert.equal(requireEnv({ MONGODB_URL: "mongodb://x" }, "MONGODB_URL", ""), "mongodb://x");
   });
+  it("logs in to Kafka with the SCRAM password from KAFKA_SASL_PASSWORD when the config names only the user, and TLS with KAFKA_SSL_CA_PEM", () => {
+    const c = { ...valid, kafka: { ...valid.kafka, sasl: { mechanism: "SCRAM-SHA-512", username: "coexist-sync" }, tls: true } };
+    const parsed = parseConfig(c, { KAFKA_SASL_PASSWORD: "pw", KAFKA_SSL_CA_PEM: "-----BEGIN CERTIFICATE-----" });
+    assert.deepEqual(parsed.kafka.sasl, { mechanism: "SCRAM-SHA-512", username: "coexist-sync", password: "pw" });
+    assert.deepEqual(parsed.kafka.tls, { ca: "-----BEGIN CERTIFICATE-----" });
+    assert.throws(() => parseConfig(c, { KAFKA_SSL_CA_PEM: "x" }), /KAFKA_SASL_PASSWORD/);
+    assert.throws(() => parseConfig(c, { KAFKA_SASL_PASSWORD: "pw" }), /KAFKA_SSL_CA_PEM/);
+    assert.throws(() => parseConfig({ ...c, kafka: { ...c.kafka, sasl: { mechanism: "PLAIN", username: "u" } } }, { KAFKA_SASL_PASSWORD: "pw", KAFKA_SSL_CA_PEM: "x" }), /kafka\.sasl\.mechanism/);
+    assert.equal(parseConfig(valid, {}).kafka.sasl, undefined);
+  });
 });

@@ -17,8 +17,13 @@ export interface RuntimeConfig {
     readonly clientId: string;
     readonly groupId: string;
     readonly timeoutMs: number;
-    /** SCRAM login (the broker's client listener requires it wherever auth is on). */
+    /**
+     * SCRAM login (the broker's client listener requires it wherever auth is on). The password is
+     * `password` or, on Kubernetes, the env var KAFKA_SASL_PASSWORD (from the User Operator's Secret).
+     */
     readonly sasl?: { readonly mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512"; readonly username: string; readonly password: string };
+    /** TLS to the brokers; the CA is the PEM in KAFKA_SSL_CA_PEM. */
+    readonly tls?: { readonly ca: string };
   };
   /** `timeoutMs` bounds server selection, connecting and every socket read (a hung store fails the batch). */
   readonly mongodb: { readonly database: string; readonly timeoutMs: number };
@@ -81,15 +86,16 @@ export function requireEnv(env: NodeJS.ProcessEnv, name: string, example: string
   return v;
 }
 
-function sasl(raw: unknown): NonNullable<RuntimeConfig["kafka"]["sasl"]> {
+function sasl(raw: unknown, env: NodeJS.ProcessEnv): NonNullable<RuntimeConfig["kafka"]["sasl"]> {
   const o = obj(raw, "kafka.sasl");
+  const password = o.password === undefined ? requireEnv(env, "KAFKA_SASL_PASSWORD", "the password of the worker's Kafka user") : str(o.password, "kafka.sasl.password");
   if (o.mechanism !== "SCRAM-SHA-256" && o.mechanism !== "SCRAM-SHA-512") {
     throw new ConfigError("kafka.sasl.mechanism", o.mechanism, 'set "SCRAM-SHA-512" (or "SCRAM-SHA-256"), the mechanism the broker\'s listener enables');
   }
-  return { mechanism: o.mechanism, username: str(o.username, "kafka.sasl.username"), password: str(o.password, "kafka.sasl.password") };
+  return { mechanism: o.mechanism, username: str(o.username, "kafka.sasl.username"), password };
 }
 
-export function parseConfig(raw: unknown): RuntimeConfig {
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const root = obj(raw, "(root)");
   const kafka = obj(root.kafka, "kafka");
   const brokers = kafka.brokers;
@@ -121,7 +127,8 @@ export function parseConfig(raw: unknown): RuntimeConfig {
       clientId: str(kafka.clientId, "kafka.clientId"),
       groupId: str(kafka.groupId, "kafka.groupId"),
       timeoutMs: int(kafka.timeoutMs ?? 10_000, "kafka.timeoutMs", 1_000, 600_000),
-      ...(kafka.sasl === undefined ? {} : { sasl: sasl(kafka.sasl) }),
+      ...(kafka.sasl === undefined ? {} : { sasl: sasl(kafka.sasl, env) }),
+      ...(kafka.tls === true ? { tls: { ca: requireEnv(env, "KAFKA_SSL_CA_PEM", "the PEM of the cluster CA") } } : {}),
     },
     mongodb: { database: str(mongodb.database, "mongodb.database"), timeoutMs: int(mongodb.timeoutMs ?? 60_000, "mongodb.timeoutMs", 1_000, 3_600_000) },
     source: { generation: int(source.generation ?? 0, "source.generation", 0, 0xffff_ffff) },

@@ -34,7 +34,7 @@ async function main(): Promise<number> {
   const mongo = new MongoClient(mongoUrl, mongoOptions(config.kafka.clientId, config.mongodb.timeoutMs));
   await mongo.connect();
   const db = mongo.db(config.mongodb.database);
-  const kafka = { brokers: config.kafka.brokers, clientId: config.kafka.clientId, timeoutMs: config.kafka.timeoutMs, sasl: config.kafka.sasl };
+  const kafka = { brokers: config.kafka.brokers, clientId: config.kafka.clientId, timeoutMs: config.kafka.timeoutMs, sasl: config.kafka.sasl, tls: config.kafka.tls };
   const source = new PlatformaticSource({ ...kafka, groupId: config.kafka.groupId, bufferRecords: config.batch.maxRecords * 2 });
   const dlq = new PlatformaticDeadLetterSink(kafka, config.dlqTopic);
   const processor = new BatchProcessor({

@@ -2,6 +2,10 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ConnectEndpoint, DebeziumConnector, dlqTopic, KafkaConnect, renderConnectorConfig, restUrlWithUserInfo } from "./connect";
 import { KafkaBroker, KafkaTopics, kraftClusterId } from "./kafka";
+import { kafkaAccess } from "./kafka/acls";
+import { clusterCaSecret } from "./kafka/strimzi-auth";
+import { createStrimziKafkaUsers } from "./kafka/strimzi";
+import { connectInternalTopics } from "./kafka/topics";
 import { createNetworkPolicies, IngressRule, PODS } from "./kubernetes/network-policies";
 import { Operator, Operators } from "./kubernetes/operators";
 import { StackNamespace } from "./kubernetes/namespace";
@@ -139,6 +143,18 @@ export class Platform extends pulumi.ComponentResource {
         : { kind: "provider", bootstrapServers: args.kafka.external ? [...args.kafka.external.bootstrapServers] : [broker!.hostBootstrap!] },
     }, { ...stateful, dependsOn: broker?.ready }).topics);
 
+    // Strimzi: every client logs in as its own KafkaUser with the ACLs of kafka/acls.ts.
+    const access = kafkaAccess({
+      topicPrefix: args.topicPrefix,
+      captures: args.captures,
+      connect: { user: `${args.topicPrefix}-connect`, group: connectGroup, internalTopics: connectInternalTopics(connectGroup) },
+      worker: { user: `${args.topicPrefix}-sync`, group: `${args.topicPrefix}-sync` },
+    });
+    const strimziAuth = broker?.strimziCluster && target.kind === "kubernetes" ? { cluster: broker.strimziCluster } : undefined;
+    const kafkaUsers = strimziAuth && target.kind === "kubernetes"
+      ? createStrimziKafkaUsers(`${name}-kafka`, { target, cluster: strimziAuth.cluster, access }, { parent: this, dependsOn: broker?.ready })
+      : [];
+
     // Kafka Connect and the connector.
     const connectCluster = args.connect.external ? undefined : new KafkaConnect(`${name}-connect`, {
         target,
@@ -149,7 +165,8 @@ export class Platform extends pulumi.ComponentResource {
         replicationFactor: args.kafka.replicationFactor,
         replicas: args.connect.replicas,
         image: args.connect.image,
-      }, { parent: this, dependsOn: topics });
+        kafkaAuth: strimziAuth && { user: access.connect.user, cluster: strimziAuth.cluster },
+      }, { parent: this, dependsOn: [...topics, ...kafkaUsers] });
     const connect: ConnectEndpoint = connectCluster?.endpoint ?? externalConnect(args.connect.external!, args.secrets.connectPassword);
     const connectorName = `${args.topicPrefix}-postgres-source`;
     // Where Pulumi reaches the database (not the workloads): loopback on Docker, the external host.
@@ -194,6 +211,9 @@ export class Platform extends pulumi.ComponentResource {
       retentionHours: args.kafka.retentionHours,
       generation: args.postgres.generation,
     });
+    if (strimziAuth) {
+      this.workerConfig = { ...this.workerConfig, kafka: { ...this.workerConfig.kafka, sasl: { mechanism: "SCRAM-SHA-512", username: access.worker.user }, tls: true } };
+    }
     const image = target.kind === "docker" ? buildWorkerImage(`${name}-worker-image`, target, { parent: this }).imageName : args.workers.image!;
     new SyncWorkers(`${name}-workers`, {
       target,
@@ -201,6 +221,10 @@ export class Platform extends pulumi.ComponentResource {
       config: this.workerConfig,
       mongo: mongo.access,
       postgresReader: reader,
+      kafkaSecretRefEnv: strimziAuth && {
+        KAFKA_SASL_PASSWORD: { secret: access.worker.user, key: "password" },
+        KAFKA_SSL_CA_PEM: { secret: clusterCaSecret(strimziAuth.cluster), key: "ca.crt" },
+      },
       replicas: args.workers.replicas,
       reconcileSchedule: args.workers.reconcileSchedule,
       metricsHostPort: target.kind === "docker" ? args.workers.metricsPort : undefined,
@@ -213,7 +237,7 @@ export class Platform extends pulumi.ComponentResource {
         port: args.workers.slotMetricsPort,
         hostPort: target.kind === "docker" ? args.workers.slotMetricsPort : undefined,
       },
-    }, { parent: this, dependsOn: [...mongo.ready, ...topics, ...(server?.ready ?? [])] });
+    }, { parent: this, dependsOn: [...mongo.ready, ...topics, ...kafkaUsers, ...(server?.ready ?? [])] });
 
     const kong = new KongGateway(`${name}-kong`, {
       target,

@@ -59,6 +59,24 @@ describe("staging program (Kubernetes)", () => {
     assert.deepEqual(listeners[0]?.networkPolicyPeers, [{ podSelector: { matchLabels: { "strimzi.io/kind": "KafkaConnect" } } }, { podSelector: { matchLabels: { "app.kubernetes.io/component": "sync" } } }]);
   });
 
+  it("authenticates every Kafka client: one TLS SCRAM-SHA-512 listener, simple authorisation, a KafkaUser each for Connect and the worker", () => {
+    const kafka = get(oneCustom(run, "Kafka").inputs, "spec", "kafka") as { listeners: { tls: boolean; authentication?: { type: string } }[]; authorization?: { type: string } };
+    assert.ok(kafka.listeners.length > 0 && kafka.listeners.every((l) => l.tls && l.authentication?.type === "scram-sha-512"), "no plaintext or anonymous listener");
+    assert.deepEqual(kafka.authorization, { type: "simple" });
+    const users = customResources(run, "KafkaUser").map((u) => u.inputs);
+    assert.deepEqual(users.map((u) => get(u, "metadata", "name")).sort(), ["coexist-connect", "coexist-sync"]);
+    for (const u of users) assert.equal(get(u, "metadata", "labels", "strimzi.io/cluster"), "kafka");
+    const connect = oneCustom(run, "KafkaConnect").inputs;
+    assert.deepEqual(get(connect, "spec", "authentication"), { type: "scram-sha-512", username: "coexist-connect", passwordSecret: { secretName: "coexist-connect", password: "password" } });
+    assert.match(String(get(connect, "spec", "bootstrapServers")), /:9093$/);
+    const sync = podTemplates(run).find((p) => p.owner.type === "kubernetes:apps/v1:Deployment" && get(p.template, "metadata", "labels", "app.kubernetes.io/component") === "sync");
+    const env = (get(sync?.template, "spec", "containers") as { env: { name: string; value?: string; valueFrom?: unknown }[] }[])[0]!.env;
+    assert.deepEqual(env.find((e) => e.name === "KAFKA_SASL_PASSWORD")?.valueFrom, { secretKeyRef: { name: "coexist-sync", key: "password" } });
+    const config = JSON.parse(env.find((e) => e.name === "COEXIST_CONFIG")!.value!) as { kafka: { sasl: unknown; tls: unknown } };
+    assert.deepEqual(config.kafka.sasl, { mechanism: "SCRAM-SHA-512", username: "coexist-sync" });
+    assert.equal(config.kafka.tls, true);
+  });
+
   it("builds Connect with the Debezium plugin from Maven, and reads the password through Strimzi's secrets provider with a Role for that Secret only", () => {
     const connect = oneCustom(run, "KafkaConnect").inputs;
     assert.equal(get(connect, "metadata", "annotations", "strimzi.io/use-connector-resources"), "true");

@@ -21,6 +21,8 @@ export interface KafkaConnectArgs {
   readonly replicas?: number;
   /** Kubernetes: the image Strimzi builds with the Debezium plugin and pushes. */
   readonly image?: string;
+  /** Kubernetes: Connect's KafkaUser and the Strimzi cluster whose CA it trusts (none: an unauthenticated client). */
+  readonly kafkaAuth?: { readonly user: string; readonly cluster: string };
 }
 
 /** The REST API's one user (Docker); its password is generated and kept in the stack's state. */
@@ -62,7 +64,7 @@ export class KafkaConnect extends pulumi.ComponentResource {
       const c = createStrimziConnect(name, {
         target: args.target,
         sourcePassword: args.sourcePassword,
-        input: { replicas: args.replicas ?? 2, bootstrapServers: args.bootstrapServers, groupId: args.groupId, replicationFactor: args.replicationFactor ?? 1, image: args.image },
+        input: { replicas: args.replicas ?? 2, bootstrapServers: args.bootstrapServers, groupId: args.groupId, replicationFactor: args.replicationFactor ?? 1, image: args.image, kafkaAuth: args.kafkaAuth },
       }, { parent: this, dependsOn: opts.dependsOn });
       this.ready = c.ready;
       this.endpoint = { kind: "strimzi", target: args.target, cluster: c.name, passwordRef: c.passwordRef, ready: c.ready };

@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import { renderStrimziConnectAuth } from "../kafka/strimzi-auth";
 import * as pulumi from "@pulumi/pulumi";
 import { connectInternalTopics } from "../kafka/topics";
 import { STRIMZI_API } from "../kafka/strimzi";
@@ -31,6 +32,8 @@ export interface StrimziConnectInput {
   readonly replicationFactor: number;
   /** registry/repository:tag Strimzi pushes the built image to. */
   readonly image: string;
+  /** Log in as this KafkaUser over the cluster's TLS listener (kafka/strimzi-auth.ts). */
+  readonly kafkaAuth?: { readonly user: string; readonly cluster: string };
 }
 
 export function renderStrimziConnectSpec(input: StrimziConnectInput): Record<string, unknown> {
@@ -39,6 +42,7 @@ export function renderStrimziConnectSpec(input: StrimziConnectInput): Record<str
     version: versions.kafka,
     replicas: input.replicas,
     bootstrapServers: input.bootstrapServers,
+    ...(input.kafkaAuth ? renderStrimziConnectAuth(input.kafkaAuth.user, input.kafkaAuth.cluster) : {}),
     groupId: input.groupId,
     configStorageTopic: internal.configs,
     offsetStorageTopic: internal.offsets,

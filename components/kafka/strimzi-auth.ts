@@ -4,6 +4,7 @@
  * the Secret the User Operator writes (a Secret named after the KafkaUser, key `password`).
  * Pure functions; the Strimzi realisations (strimzi.ts here, connect/strimzi.ts) create the objects.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import { KafkaPrincipal, renderStrimziAuthorization } from "./acls";
 import { STRIMZI_API } from "./strimzi";
 
@@ -30,7 +31,11 @@ export function renderStrimziAuthorizationConfig(): Record<string, unknown> {
   return { type: "simple" };
 }
 
-export function renderKafkaUser(principal: KafkaPrincipal, input: { cluster: string; namespace: string; labels?: Record<string, string> }): Record<string, unknown> {
+export function renderKafkaUser(principal: KafkaPrincipal, input: { cluster: string; namespace: pulumi.Input<string>; labels?: Record<string, string> }): Record<string, unknown> {
+  // The KafkaUser's name is the SCRAM user and its Secret's name: a DNS-1123 subdomain.
+  if (!/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/.test(principal.user)) {
+    throw new Error(`KafkaUser: user ${JSON.stringify(principal.user)} is not a Kubernetes object name; fix: use a coexist:topicPrefix of lower-case letters, digits and '-' (users are <topicPrefix>-connect and <topicPrefix>-sync)`);
+  }
   return {
     apiVersion: STRIMZI_API,
     kind: "KafkaUser",

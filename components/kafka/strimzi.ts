@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { awaitAnnotations, customResource } from "../kubernetes/custom-resource";
 import { KubernetesTarget } from "../runtime";
 import { versions } from "../versions";
+import { KafkaAccess } from "./acls";
+import { renderKafkaUser, renderScramTlsListener, renderStrimziAuthorizationConfig, STRIMZI_TLS_PORT } from "./strimzi-auth";
 
 /** The Strimzi realisation of KafkaBroker: `kafka.strimzi.io/v1` Kafka and KafkaNodePool, KRaft only. */
 
@@ -40,16 +42,9 @@ export function renderStrimziKafkaSpec(input: StrimziKafkaInput): Record<string,
   return {
     kafka: {
       version: versions.kafka,
-      listeners: [
-        {
-          name: "plain",
-          port: STRIMZI_PLAIN_PORT,
-          type: "internal",
-          tls: false,
-          // Strimzi turns these into the listener's NetworkPolicy: nothing else in the cluster reaches the brokers.
-          networkPolicyPeers: [{ podSelector: { matchLabels: input.peers.connect } }, { podSelector: { matchLabels: input.peers.workers } }],
-        },
-      ],
+      // One listener: TLS with SCRAM-SHA-512 logins; every client is a KafkaUser (strimzi-auth.ts).
+      listeners: [renderScramTlsListener([input.peers.connect, input.peers.workers])],
+      authorization: renderStrimziAuthorizationConfig(),
       config: strimziKafkaConfig(input.replicationFactor),
     },
     entityOperator: { topicOperator: {} },
@@ -95,7 +90,19 @@ export function createStrimziKafka(
     metadata: { name: STRIMZI_KAFKA, namespace: t.namespace, labels: t.labels, annotations: awaitAnnotations(t) },
     spec: renderStrimziKafkaSpec(input),
   }, { ...o, dependsOn: [pool] });
-  return { name: STRIMZI_KAFKA, bootstrap: `${STRIMZI_KAFKA}-kafka-bootstrap:${STRIMZI_PLAIN_PORT}`, ready: [pool, kafka] };
+  return { name: STRIMZI_KAFKA, bootstrap: `${STRIMZI_KAFKA}-kafka-bootstrap:${STRIMZI_TLS_PORT}`, ready: [pool, kafka] };
+}
+
+/** A KafkaUser per client of `access` (kafka/acls.ts); the User Operator writes each one's Secret `<user>`. */
+export function createStrimziKafkaUsers(
+  name: string,
+  args: { target: KubernetesTarget; cluster: string; access: KafkaAccess },
+  opts: { parent: pulumi.Resource; dependsOn?: pulumi.Input<pulumi.Resource>[] },
+): pulumi.Resource[] {
+  const t = args.target;
+  return [args.access.connect, args.access.worker].map((p) =>
+    customResource(`${name}-user-${p.user}`, renderKafkaUser(p, { cluster: args.cluster, namespace: t.namespace, labels: t.labels }) as never,
+      { parent: opts.parent, provider: t.provider, dependsOn: opts.dependsOn }));
 }
 
 /** Pod labels of Strimzi's Connect pods and of the sync worker (components/workers). */

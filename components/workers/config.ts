@@ -3,7 +3,15 @@ import { topicFor } from "../connect/connector-config";
 
 /** The runtime config of the sync worker and the reconciler (workers/src/runtime/config.ts parses it). */
 export interface WorkerConfig {
-  readonly kafka: { readonly brokers: string[]; readonly clientId: string; readonly groupId: string };
+  readonly kafka: {
+    readonly brokers: string[];
+    readonly clientId: string;
+    readonly groupId: string;
+    /** The worker's Kafka user; its password is the env var KAFKA_SASL_PASSWORD, never in this config. */
+    readonly sasl?: { readonly mechanism: "SCRAM-SHA-512"; readonly username: string };
+    /** TLS to the brokers, trusting the CA in the env var KAFKA_SSL_CA_PEM. */
+    readonly tls?: true;
+  };
   readonly mongodb: { readonly database: string };
   readonly source: { readonly generation: number };
   readonly dlqTopic: string;

@@ -19,6 +19,8 @@ export interface SyncWorkersArgs {
   readonly mongo: MongoAccess;
   /** The reconciler's read-only access to PostgreSQL. The sync worker gets none: it never reads PostgreSQL. */
   readonly postgresReader: PostgresReader;
+  /** Kubernetes: the sync worker's Kafka password and CA, from the User Operator's and the cluster CA's Secrets (none: no Kafka auth). */
+  readonly kafkaSecretRefEnv?: Readonly<Record<string, { readonly secret: string; readonly key: string }>>;
   /** @default 1 */
   readonly replicas?: number;
   /** Five-field cron expression for the reconciler. */
@@ -74,7 +76,7 @@ export function syncService(args: SyncWorkersArgs, which: { replica?: number; re
     command: ["node", "dist/sync/main.js"],
     user: WORKER_UID,
     env: { COEXIST_CONFIG: JSON.stringify(args.config), NODE_ENV: "production" },
-    ...mongoEnv(args.mongo),
+    ...withKafkaEnv(mongoEnv(args.mongo), args.kafkaSecretRefEnv),
     ports: [{ name: HEALTH, container: port, host: replica === 0 ? args.metricsHostPort : undefined }],
     replicas: which.replicas,
     healthcheck: {
@@ -124,6 +126,10 @@ export function slotExporterService(image: pulumi.Input<string>, m: NonNullable<
     probes: { liveness: { path: "/healthz", port: HEALTH }, readiness: { path: "/readyz", port: HEALTH } },
     resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
   };
+}
+
+function withKafkaEnv(env: Pick<ServiceSpec, "secretEnv" | "secretRefEnv">, kafka: SyncWorkersArgs["kafkaSecretRefEnv"]): Pick<ServiceSpec, "secretEnv" | "secretRefEnv"> {
+  return kafka ? { ...env, secretRefEnv: { ...env.secretRefEnv, ...kafka } } : env;
 }
 
 function postgresEnv(reader: PostgresReader): Pick<ServiceSpec, "secretEnv" | "secretRefEnv"> {

@@ -89,6 +89,11 @@ describe("kafkaAccess (seed " + SEED + ")", () => {
       assert.ok(isAllowed(connect, "Read", "group", input.connect.group));
       assert.ok(!isAllowed(connect, "Write", "topic", dlqTopic(input.topicPrefix)), "the DLQ is the worker's");
       assert.ok(!isAllowed(connect, "Read", "group", input.worker.group));
+      const sinks = kafkaAccess({ ...input, connectRunsSinks: true }).connect;
+      for (const t of cdcTopics(input.topicPrefix, input.captures)) assert.ok(isAllowed(sinks, "Read", "topic", t), `a sink reads ${t}`);
+      assert.ok(isAllowed(sinks, "Read", "group", "connect-bench-sink"));
+      assert.ok(!isAllowed(sinks, "Read", "topic", dlqTopic(input.topicPrefix)));
+      assert.ok(!isAllowed(connect, "Read", "group", "connect-bench-sink"), "no sink groups unless asked");
       const created = kafkaAccess({ ...input, connectCreatesInternalTopics: true }).connect;
       for (const t of Object.values(input.connect.internalTopics)) assert.ok(isAllowed(created, "Create", "topic", t));
     });

@@ -39,6 +39,12 @@ export interface KafkaAccessInput {
    */
   readonly connectCreatesInternalTopics?: boolean;
   /**
+   * Connect also runs sink connectors reading the capture topics (the bench's MongoDB sink on the
+   * data plane): Read on them and on the sink tasks' groups, `connect-<connector>` (prefix).
+   * @default false
+   */
+  readonly connectRunsSinks?: boolean;
+  /**
    * Scope of the rules: `literal` names exactly the stack's topics and groups; `prefix` grants the
    * same roles on every topic under `topicPrefix` and every group named with the group as prefix
    * (the shared local data plane, where each test brings its own prefix and group).
@@ -87,6 +93,9 @@ export function kafkaAccess(input: KafkaAccessInput): KafkaAccess {
         ...topics(captureTopics, ["Write", "Describe"]),
         ...heartbeat,
         group(input.connect.group),
+        ...(input.connectRunsSinks
+          ? [...topics(captureTopics, ["Read", "Describe"]), { resource: { type: "group" as const, name: "connect-", patternType: "prefix" as const }, operations: ["Read"] as AclOperation[] }]
+          : []),
       ],
     },
     worker: {

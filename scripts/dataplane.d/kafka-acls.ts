@@ -31,6 +31,8 @@ function main(argv: string[]): void {
       captures: [],
       scope: "prefix",
       connectCreatesInternalTopics: true,
+      // The bench's MongoDB sink connector (COEXIST_DATAPLANE_MONGO_SINK=1, as for `up`).
+      connectRunsSinks: process.env.COEXIST_DATAPLANE_MONGO_SINK === "1",
       connect: { user: connectUser, group: connectGroup, internalTopics: { configs, offsets, status } },
       worker: { user: workerUser, group: p.workerGroup },
     });

@@ -178,10 +178,13 @@ export async function prepareLocal(stack: Stack): Promise<void> {
 export const print = (text: string): void => void process.stdout.write(text);
 
 /** The engine on the user's backend (or .pulumi-state/), with the cluster credentials a stack needs. */
-export async function openUserEngine(stack: string): Promise<Engine> {
+export async function openUserEngine(stack: string, opts: { secretsOf?: string } = {}): Promise<Engine> {
   const { openEngine } = await import("./engine");
   const probe = await openEngine({ installPlugins: false, log });
-  const engine = await openEngine({ env: { ...backendEnv(probe.cli, log), ...(await kubernetesEnv(stack)) }, log });
+  const { stackSecrets } = await import("./secrets");
+  const secrets = stackSecrets(opts.secretsOf ?? stack, { stackFile: path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`), generate: { stateDir: path.join(ROOT, ".pulumi-state") } });
+  log(`${stack}'s secrets: ${secrets.source}`);
+  const engine = await openEngine({ env: { ...backendEnv(probe.cli, log), ...secrets.env, ...(await kubernetesEnv(stack)) }, secretsProvider: secrets.secretsProvider, log });
   log(`Pulumi CLI ${engine.cli.version} (${engine.cli.source === "path" ? "from PATH" : "built by scripts/toolchain"})`);
   return engine;
 }

@@ -112,7 +112,8 @@ export function stackSecrets(
     return { secretsProvider: provider, env: { PULUMI_CONFIG_PASSPHRASE: "", PULUMI_CONFIG_PASSPHRASE_FILE: "" }, source: `${provider.split("://")[0]} key` };
   }
   const variable = passphraseVariable(stack);
-  const own = env[variable] ?? (env[`${variable}_FILE`] ? fs.readFileSync(env[`${variable}_FILE`]!, "utf8").trim() : undefined);
+  // An empty value is unset: GitHub expands a secret the environment does not hold to "".
+  const own = env[variable] || (env[`${variable}_FILE`] ? fs.readFileSync(env[`${variable}_FILE`]!, "utf8").trim() : undefined);
   const chosen = provider ? { secretsProvider: provider } : {};
   if (own) return { ...chosen, env: { PULUMI_CONFIG_PASSPHRASE: own, PULUMI_CONFIG_PASSPHRASE_FILE: "" }, source: variable };
   const shared = env.PULUMI_CONFIG_PASSPHRASE || env.PULUMI_CONFIG_PASSPHRASE_FILE;

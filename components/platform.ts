@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ConnectEndpoint, DebeziumConnector, dlqTopic, KafkaConnect, renderConnectorConfig, restUrlWithUserInfo } from "./connect";
 import { KafkaBroker, KafkaTopics, kraftClusterId } from "./kafka";
-import { createNetworkPolicies, IngressRule, PODS } from "./kubernetes/network-policies";
+import { createNetworkPolicies, stackNetworkPolicies } from "./kubernetes/network-policies";
 import { Operator, Operators } from "./kubernetes/operators";
 import { StackNamespace } from "./kubernetes/namespace";
 import { KongGateway } from "./kong/gateway";
@@ -224,7 +224,7 @@ export class Platform extends pulumi.ComponentResource {
     }, { parent: this });
 
     if (target.kind === "kubernetes") {
-      createNetworkPolicies(`${name}-policy`, ingressRules(args), target, { parent: this });
+      createNetworkPolicies(`${name}-policy`, stackNetworkPolicies(args, operatorsFor(args)), target, { parent: this });
       this.namespace = args.kubernetes!.namespace;
     }
     this.kongProxyUrl = kong.proxyUrl;
@@ -272,32 +272,6 @@ function readModel(name: string, args: PlatformArgs, target: Target, stateful: p
     storageSize: m.storageSize,
   }, { ...stateful, dependsOn: crds });
   return { access: db.access, ready: db.ready, hostUrl: db.hostUrl };
-}
-
-/** Who may reach what in the stack's namespace (beyond what Strimzi declares for Kafka and Connect). */
-export function ingressRules(c: PlatformConfig): IngressRule[] {
-  const rules: IngressRule[] = [
-    { name: "gateway-proxy", pods: PODS.gateway, ports: [8000], from: [{ anywhere: true }] },
-  ];
-  if (c.kubernetes?.monitoringNamespace) {
-    rules.push({ name: "sync-metrics", pods: PODS.sync, ports: [c.workers.metricsPort], from: [{ namespace: c.kubernetes.monitoringNamespace }] });
-    rules.push({ name: "slot-metrics", pods: PODS.slotExporter, ports: [c.workers.slotMetricsPort], from: [{ namespace: c.kubernetes.monitoringNamespace }] });
-  }
-  if (!c.postgres.external) {
-    rules.push({
-      name: "postgres",
-      pods: PODS.postgres,
-      from: [{ pods: PODS.connect }, { pods: PODS.reconciler }, { pods: PODS.slotExporter }, { pods: PODS.cdcSetup }, { pods: PODS.postgres }, { podsInAnyNamespace: PODS.cnpgOperator }],
-    });
-  }
-  if (!c.mongodb.external && !c.mongodb.atlas) {
-    rules.push({
-      name: "mongodb",
-      pods: PODS.mongodb,
-      from: [{ pods: PODS.sync }, { pods: PODS.reconciler }, { pods: PODS.mongoInit }, { pods: PODS.mongodb }, { podsInAnyNamespace: PODS.mongodbOperator }],
-    });
-  }
-  return rules;
 }
 
 function createDockerTarget(name: string, args: PlatformArgs, parent: pulumi.Resource): DockerTarget {

@@ -72,7 +72,7 @@ describe("the staging program on the real engine and API server", () => {
       "kafkaconnector.kafka.strimzi.io/coexist-postgres-source", "kafkatopic.kafka.strimzi.io/coexist.public.orders",
       "cluster.postgresql.cnpg.io/postgres", "publication.postgresql.cnpg.io/coexist-staging", "mongodbcommunity.mongodbcommunity.mongodb.com/mongodb",
       "deployment.apps/sync", "deployment.apps/kong", "deployment.apps/reconciler", "job.batch/cdc-setup", "job.batch/mongodb-init",
-      "poddisruptionbudget.policy/sync", "networkpolicy.networking.k8s.io/allow-postgres",
+      "poddisruptionbudget.policy/sync", "networkpolicy.networking.k8s.io/allow-postgres-ingress",
     ]) {
       assert.ok(objects.includes(expected), `${expected} missing from ${namespace}: ${objects.join(", ")}`);
     }

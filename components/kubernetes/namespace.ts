@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesSettings } from "../platform-config";
-import { KubernetesTarget } from "../runtime";
+import { GeneratedSecret, KubernetesTarget } from "../runtime";
 
 export interface StackNamespaceArgs {
   readonly settings: KubernetesSettings;
@@ -36,6 +36,8 @@ export class StackNamespace extends pulumi.ComponentResource {
       publicServiceType: s.publicServiceType,
       storageClass: s.storageClass,
       awaitOperators: s.awaitOperators,
+      // Generated once per stack, kept encrypted in its state: the key of the pods' config checksums.
+      checksumKey: new GeneratedSecret(`${name}-checksum-key`, { bytes: 32 }, { parent: this }).value,
     };
     new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, {
       metadata: { name: "default-deny-ingress", namespace: target.namespace, labels: args.labels },

@@ -5,7 +5,7 @@
  * labels, ipBlock (IPv4, no except), ports with protocol. A pod is never matched by an ipBlock
  * (pod addresses are not modelled).
  */
-import type { Labels, PolicySpec, Port } from "./network-rules";
+import { Edge, End, Labels, PolicySpec, Port, WORKLOADS } from "./network-rules";
 
 export interface Pod {
   readonly namespace: string;
@@ -66,4 +66,66 @@ export function admitted(policies: readonly Policy[], from: Endpoint, to: Endpoi
     });
   };
   return side(from, to, "Egress") && side(to, from, "Ingress");
+}
+
+const hasLabels = (labels: Labels, want: Labels) => Object.entries(want).every(([k, v]) => labels[k] === v);
+/** Whether an end of an edge covers a concrete endpoint. "anywhere" is everyone outside the stack's namespace. */
+function covers(end: End, e: Endpoint, ns: string): boolean {
+  if ("anywhere" in end) return !("pod" in e) || e.pod.namespace !== ns;
+  if ("cidr" in end) return "ip" in e && inCidr(e.ip, end.cidr);
+  if (!("pod" in e)) return false;
+  if ("workload" in end) return e.pod.namespace === ns && hasLabels(e.pod.labels, WORKLOADS[end.workload]);
+  return e.pod.namespace === end.namespace && hasLabels(e.pod.labels, end.pods ?? {});
+}
+export const tableAllows = (edges: readonly Edge[], from: Endpoint, to: Endpoint, port: Port, ns: string) =>
+  edges.some((e) => covers(e.from, from, ns) && covers(e.to, to, ns) && e.ports.some((p) => p.port === port.port && p.protocol === port.protocol));
+
+/** Every pod and address the rules mention, their look-alikes in other namespaces, and strangers. */
+export function universe(namespace: string, edges: readonly Edge[], rand: () => number, operatorNamespace?: string): { endpoints: Endpoint[]; ports: Port[] } {
+  const pods: Endpoint[] = [];
+  const pod = (namespace: string, labels: Labels) => pods.push({ pod: { namespace, labels } });
+  for (const labels of Object.values(WORKLOADS)) {
+    pod(namespace, labels);
+    pod("intruder", labels); // the same labels in another namespace
+    if (operatorNamespace) pod(operatorNamespace, labels);
+  }
+  pod(namespace, { app: "stranger" });
+  pod("kube-system", { "k8s-app": "kube-dns" });
+  pod("kube-system", { "k8s-app": "metrics-server" });
+  pod("monitoring", { app: "prometheus" });
+  pod("intruder", { "k8s-app": "kube-dns" });
+  const ips = new Set(["8.8.8.8", "10.96.0.2"]);
+  for (const e of edges) for (const end of [e.from, e.to]) if ("cidr" in end) ips.add(end.cidr.split("/")[0]!);
+  const ports = new Map<string, Port>();
+  for (const e of edges) for (const p of e.ports) ports.set(`${p.port}/${p.protocol}`, p);
+  for (let i = 0; i < 12; i++) {
+    const p: Port = { port: 1 + Math.floor(rand() * 65535), protocol: rand() < 0.8 ? "TCP" : "UDP" };
+    ports.set(`${p.port}/${p.protocol}`, p);
+  }
+  for (const p of [...ports.values()]) ports.set(`${p.port}/${p.protocol === "TCP" ? "UDP" : "TCP"}`, { port: p.port, protocol: p.protocol === "TCP" ? "UDP" : "TCP" });
+  return { endpoints: [...pods, ...[...ips].map((ip) => ({ ip }))], ports: [...ports.values()] };
+}
+
+
+const showEndpoint = (e: Endpoint) => ("ip" in e ? e.ip : `${e.pod.namespace}/${JSON.stringify(e.pod.labels)}`);
+
+/**
+ * Every connection with one end in `namespace` (the stack's policies govern no other), over the
+ * universe above: where the policies and the table disagree. Empty: the policies admit exactly the table.
+ */
+export function compareWithTable(policies: readonly Policy[], edges: readonly Edge[], namespace: string, rand: () => number, operatorNamespace?: string): { checked: number; admitted: number; mismatches: string[] } {
+  const { endpoints, ports } = universe(namespace, edges, rand, operatorNamespace);
+  const inside = (e: Endpoint) => "pod" in e && e.pod.namespace === namespace;
+  const out = { checked: 0, admitted: 0, mismatches: [] as string[] };
+  for (const from of endpoints) for (const to of endpoints) {
+    if (!inside(from) && !inside(to)) continue;
+    for (const port of ports) {
+      const got = admitted(policies, from, to, port);
+      const want = tableAllows(edges, from, to, port, namespace);
+      out.checked++;
+      if (got) out.admitted++;
+      if (got !== want) out.mismatches.push(`${showEndpoint(from)} -> ${showEndpoint(to)} ${port.port}/${port.protocol}: policies ${got ? "admit" : "refuse"}, table says ${want ? "admit" : "refuse"}`);
+    }
+  }
+  return out;
 }

@@ -30,3 +30,25 @@ describe("network config", () => {
     assert.deepEqual(problems({ operatorNamespace: "cnpg-system" }, "skip").list, []);
   });
 });
+
+describe("egress coverage", () => {
+  it("fails a prod on Atlas without the worker's and reconciler's CIDRs, and a cluster without the API server's, naming each key", async () => {
+    const fs = await import("node:fs");
+    const path = await import("node:path");
+    const { parse } = await import("yaml");
+    const { parseConfig } = await import("./config");
+    const file = (parse(fs.readFileSync(path.join(__dirname, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+    const secrets = { "coexist:debeziumPassword": "d", "coexist:mongodbPassword": "m", "coexist:kongCredentials": "{}" };
+    const raw = (k8s: Record<string, unknown>) => Object.fromEntries(Object.entries({ ...file, ...secrets, "coexist:kubernetes": k8s }).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    const k8s = file["coexist:kubernetes"] as Record<string, unknown>;
+    assert.doesNotThrow(() => parseConfig(raw(k8s), "prod", Object.keys(secrets)));
+    const bare = { ...k8s, egressCidrs: undefined };
+    assert.throws(() => parseConfig(raw(bare), "prod", Object.keys(secrets)), (e: Error & { problems?: string[] }) => {
+      const text = (e.problems ?? [e.message]).join("\n");
+      assert.match(text, /coexist:kubernetes\.egressCidrs\.sync: missing, and Atlas is outside the cluster.*fix: list its addresses/);
+      assert.match(text, /coexist:kubernetes\.egressCidrs\.reconciler: missing, and Atlas/);
+      assert.match(text, /coexist:kubernetes\.egressCidrs\.apiServer: missing, and the Kubernetes API/);
+      return true;
+    });
+  });
+});

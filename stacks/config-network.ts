@@ -4,6 +4,7 @@
  * when the platform team runs them (`operators: skip`).
  */
 import { WORKLOADS } from "../components/kubernetes/network-rules";
+import type { PlatformConfig } from "../components/platform-config";
 import { NS, Problems, show } from "./config-problems";
 
 export const EGRESS_KEYS = [...Object.keys(WORKLOADS), "apiServer"] as const;
@@ -32,4 +33,21 @@ export function parseNetwork(p: Problems, kubernetes: unknown, operators: "insta
     p.add(`${NS}:kubernetes.operatorNamespace: ${show(operatorNamespace)} is for operators the platform team runs, but coexist:kubernetes.operators is install (they run in the stack's namespace); fix: remove the key, or set operators: skip`);
   }
   return { egressCidrs, ...(operatorNamespace ? { operatorNamespace } : {}) };
+}
+
+/**
+ * With egress denied by default, a dependency outside the cluster without a CIDR is unreachable:
+ * fail at config time, naming the key, rather than with pods that time out after the deploy. The
+ * local stack is exempt: kwok runs no traffic.
+ */
+export function checkEgressCoverage(p: Problems, c: PlatformConfig): void {
+  const k = c.kubernetes;
+  if (!k || c.environment === "local") return;
+  const need = (workload: string, why: string) => {
+    if ((k.egressCidrs?.[workload] ?? []).length === 0) p.add(`${NS}:kubernetes.egressCidrs.${workload}: missing, and ${why} is outside the cluster while the namespace denies egress; fix: list its addresses, e.g. ${workload}: ["198.51.100.0/24"]`);
+  };
+  if (c.mongodb.atlas || c.mongodb.external) for (const w of ["sync", "reconciler"]) need(w, c.mongodb.atlas ? "Atlas" : "the external MongoDB");
+  if (c.postgres.external) for (const w of ["connect", "reconciler", "slotExporter"]) need(w, "the external PostgreSQL");
+  if (c.kafka.external) for (const w of ["sync", "connect"]) need(w, "the external Kafka");
+  if (k.operators === "install" || !c.postgres.external) need("apiServer", "the Kubernetes API (the operators and CloudNativePG's instance manager call it)");
 }

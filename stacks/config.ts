@@ -1,7 +1,7 @@
 import { Capture, TRANSFORMS, TransformName } from "../components/capture";
 import { EPHEMERAL_ENVIRONMENTS, Environment, PlatformConfig, TARGETS, TargetKind } from "../components/platform-config";
 import { decode, NS, Problems, show } from "./config-problems";
-import { parseNetwork } from "./config-network";
+import { checkEgressCoverage, parseNetwork } from "./config-network";
 import { IMAGE, parseKubernetes, parseServices } from "./config-services";
 
 /**
@@ -98,6 +98,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
   };
   if (target === "docker" && wk.image !== undefined) p.add(`${NS}:workers.image: the docker target builds the worker image from workers/; fix: remove the key`);
   checkPortClashes(p, config);
+  checkEgressCoverage(p, config);
   p.throwIfAny();
   return config;
 }

@@ -11,6 +11,7 @@ import { MongoAccess, MongoAtlas, MongoDb } from "./mongodb";
 import { PlatformConfig } from "./platform-config";
 import { CdcSource, PostgresServer, postgresUrl } from "./postgres";
 import { DockerTarget, GeneratedSecret, stackLabels, Target } from "./runtime";
+import { imageDigestRef } from "./runtime/docker";
 import { buildWorkerImage, PostgresReader, renderWorkerConfig, SyncWorkers, WorkerConfig } from "./workers";
 
 /** The heartbeat table Debezium writes to; in the publication, outside the capture list. */
@@ -194,7 +195,7 @@ export class Platform extends pulumi.ComponentResource {
       retentionHours: args.kafka.retentionHours,
       generation: args.postgres.generation,
     });
-    const image = target.kind === "docker" ? buildWorkerImage(`${name}-worker-image`, target, { parent: this }).imageName : args.workers.image!;
+    const image = target.kind === "docker" ? imageDigestRef(buildWorkerImage(`${name}-worker-image`, target, { parent: this })) : args.workers.image!;
     new SyncWorkers(`${name}-workers`, {
       target,
       image,

@@ -175,6 +175,12 @@ describe("staging program (Kubernetes)", () => {
     const charts = run.byType("kubernetes:helm.sh/v4:Chart");
     assert.equal(charts.length, 3);
     for (const c of charts) assert.equal(c.inputs.skipCrds, true, c.name);
+    // Each watches staging's namespace only, under a release of its own (two stacks on one cluster).
+    const values = Object.fromEntries(charts.map((c) => [String(c.inputs.name), JSON.stringify(c.inputs.values)]));
+    assert.deepEqual(Object.keys(values).sort(), ["cloudnative-pg-coexist-staging", "mongodb-kubernetes-coexist-staging", "strimzi-coexist-staging"]);
+    assert.match(values["cloudnative-pg-coexist-staging"]!, /"clusterWide":false/);
+    assert.match(values["mongodb-kubernetes-coexist-staging"]!, /"watchNamespace":"coexist-staging"/);
+    assert.match(values["strimzi-coexist-staging"]!, /"watchAnyNamespace":false/);
   });
 
   it("protects the stateful resources", () => {

@@ -42,6 +42,9 @@ staging and prod (Kubernetes; the kubeconfig from KUBECONFIG or coexist:kubernet
 The engine is the \`pulumi\` on PATH when it is at least the SDK's version, else the pinned CLI that
 scripts/toolchain builds from the Go module proxy (COEXIST_PULUMI=<binary> picks one). State goes to
 PULUMI_BACKEND_URL or your Pulumi login; else to .pulumi-state/ with a generated passphrase.
+Each stack's secrets: COEXIST_SECRETS_PROVIDER_<STACK> (awskms://, gcpkms://, azurekeyvault://,
+hashivault://) or PULUMI_CONFIG_PASSPHRASE_<STACK> (PR for every pr-<n>); staging and prod refuse
+the shared PULUMI_CONFIG_PASSPHRASE.
 `;
 
 export const log = (line: string): void => void process.stderr.write(`[stack] ${line}\n`);

@@ -225,7 +225,7 @@ export class Platform extends pulumi.ComponentResource {
     }, { parent: this });
 
     if (target.kind === "kubernetes") {
-      createNetworkPolicies(`${name}-policy`, stackNetworkPolicies(args, operatorsFor(args)), target, { parent: this });
+      createNetworkPolicies(`${name}-policy`, stackNetworkPolicies(args, operatorsFor(args), args.kongConfig.config.services.map((svc) => svc.url)), target, { parent: this });
       this.namespace = args.kubernetes!.namespace;
     }
     this.kongProxyUrl = kong.proxyUrl;

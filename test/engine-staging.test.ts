@@ -91,7 +91,7 @@ describe("the staging program on the real engine and API server", () => {
     assert.ok(names.includes("default-deny-ingress") && names.includes("default-deny-egress"), names.join(", "));
     const raw = Object.fromEntries(Object.entries({ ...plain, ...secrets }).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
     const config = parseConfig(raw, "staging", Object.keys(secrets));
-    const edges = networkEdges(networkInputs(config, operatorsFor(config)));
+    const edges = networkEdges(networkInputs(config, operatorsFor(config), renderKongConfig("staging").config.services.map((svc) => svc.url)));
     const seed = Number(process.env.COEXIST_SEED ?? Date.now() % 2 ** 31);
     let x = seed;
     const rand = () => ((x = (Math.imul(x ^ (x >>> 15), 2654435761) + 0x9e3779b9) >>> 0) / 4294967296);

@@ -94,6 +94,8 @@ export function universe(namespace: string, edges: readonly Edge[], rand: () => 
   pod("kube-system", { "k8s-app": "metrics-server" });
   pod("monitoring", { app: "prometheus" });
   pod("intruder", { "k8s-app": "kube-dns" });
+  // A pod in every other namespace an edge names (Kong's upstreams, monitoring, an operator's).
+  for (const e of edges) for (const end of [e.from, e.to]) if ("namespace" in end) pod(end.namespace, end.pods ?? { app: "any" });
   const ips = new Set(["8.8.8.8", "10.96.0.2"]);
   for (const e of edges) for (const end of [e.from, e.to]) if ("cidr" in end) ips.add(end.cidr.split("/")[0]!);
   const ports = new Map<string, Port>();

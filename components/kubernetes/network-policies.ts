@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../platform-config";
 import { KubernetesTarget } from "../runtime";
-import { NetworkInputs, networkEdges, RenderedPolicy, renderPolicies, WORKLOADS } from "./network-rules";
+import { inClusterUpstreams, NetworkInputs, networkEdges, RenderedPolicy, renderPolicies, WORKLOADS } from "./network-rules";
 import type { Operator } from "./operators";
 
 /**
@@ -23,7 +23,7 @@ export function createNetworkPolicies(name: string, policies: readonly RenderedP
 }
 
 /** What the network rules need from the stack's config. */
-export function networkInputs(c: PlatformConfig, operators: readonly Operator[]): NetworkInputs {
+export function networkInputs(c: PlatformConfig, operators: readonly Operator[], upstreamUrls: readonly (string | undefined)[] = []): NetworkInputs {
   const k = c.kubernetes;
   if (!k) throw new Error("network policies: only the kubernetes target has them");
   return {
@@ -38,12 +38,13 @@ export function networkInputs(c: PlatformConfig, operators: readonly Operator[])
     metricsPort: c.workers.metricsPort,
     slotMetricsPort: c.workers.slotMetricsPort,
     egressCidrs: k.egressCidrs ?? {},
+    gatewayUpstreams: inClusterUpstreams(upstreamUrls),
   };
 }
 
 /** The stack's policies for a config. */
-export function stackNetworkPolicies(c: PlatformConfig, operators: readonly Operator[]): RenderedPolicy[] {
-  return renderPolicies(networkEdges(networkInputs(c, operators)));
+export function stackNetworkPolicies(c: PlatformConfig, operators: readonly Operator[], upstreamUrls: readonly (string | undefined)[]): RenderedPolicy[] {
+  return renderPolicies(networkEdges(networkInputs(c, operators, upstreamUrls)));
 }
 
 /** Pod labels of the services, in one place. */

@@ -12,6 +12,7 @@ const base: NetworkInputs = {
   namespace: NS, postgresInCluster: true, mongodbInCluster: true, kafkaInCluster: true, operatorsInstalled: true,
   operators: ["strimzi", "cloudnative-pg", "mongodb-kubernetes"], monitoringNamespace: "monitoring", metricsPort: 9464, slotMetricsPort: 9465,
   egressCidrs: { apiServer: ["10.96.0.1/32"], gateway: ["10.20.0.0/16"], connect: ["192.0.2.0/24"] },
+  gatewayUpstreams: [{ namespace: "apps", port: 8000 }],
 };
 const SHAPES: [string, NetworkInputs][] = [
   ["staging: everything in the cluster, operators installed", base],
@@ -84,6 +85,18 @@ describe("the namespace's network rules", () => {
     assert.match(table, /^\| from \| to \| ports \| why \|/);
     assert.ok(table.includes("| cnpg-operator (coexist-staging) | postgres (coexist-staging) | 5432/TCP, 8000/TCP |"), table);
     assert.equal(table.split("\n").length, networkEdges(base).length + 2);
+  });
+});
+
+describe("Kong's upstreams", () => {
+  it("are opened by their namespace and port, from in-cluster URLs only", async () => {
+    const { inClusterUpstreams } = await import("./network-rules");
+    assert.deepEqual(inClusterUpstreams(["http://orders.coexist.svc.cluster.local:8000", "http://users.coexist.svc:8000", "https://api.example.com", "http://a.b.svc.cluster.local", undefined]), [{ namespace: "coexist", port: 8000 }, { namespace: "b", port: 80 }]);
+    const policies: Policy[] = [...DEFAULT_DENY, ...renderPolicies(networkEdges(base)).map((p) => ({ namespace: NS, spec: p.spec }))];
+    const gw: Endpoint = { pod: { namespace: NS, labels: WORKLOADS.gateway } };
+    assert.equal(admitted(policies, gw, { pod: { namespace: "apps", labels: { app: "orders" } } }, { port: 8000, protocol: "TCP" }), true);
+    assert.equal(admitted(policies, gw, { pod: { namespace: "apps", labels: { app: "orders" } } }, { port: 5432, protocol: "TCP" }), false);
+    assert.equal(admitted(policies, gw, { pod: { namespace: "intruder", labels: { app: "orders" } } }, { port: 8000, protocol: "TCP" }), false);
   });
 });
 

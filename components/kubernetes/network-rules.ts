@@ -68,6 +68,22 @@ export interface NetworkInputs {
   readonly slotMetricsPort: number;
   /** coexist:kubernetes.egressCidrs: per workload, the external addresses it may reach; `apiServer`: the Kubernetes API. */
   readonly egressCidrs: Readonly<Partial<Record<Workload | "apiServer", readonly string[]>>>;
+  /** Kong's in-cluster upstreams (`<service>.<namespace>.svc...` URLs): their namespace and port. */
+  readonly gatewayUpstreams?: readonly { readonly namespace: string; readonly port: number }[];
+}
+
+/** The in-cluster upstreams among Kong's service URLs; others go through egressCidrs.gateway. */
+export function inClusterUpstreams(urls: readonly (string | undefined)[]): { namespace: string; port: number }[] {
+  const out = new Map<string, { namespace: string; port: number }>();
+  for (const url of urls) {
+    if (!url) continue;
+    const u = new URL(url);
+    const m = /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/.exec(u.hostname);
+    if (!m) continue;
+    const port = u.port ? Number(u.port) : u.protocol === "https:" ? 443 : 80;
+    out.set(`${m[1]}:${port}`, { namespace: m[1]!, port });
+  }
+  return [...out.values()];
 }
 
 export const tcp = (...ports: number[]): Port[] => ports.map((port) => ({ port, protocol: "TCP" }));
@@ -93,6 +109,7 @@ export function networkEdges(n: NetworkInputs): Edge[] {
   add({ anywhere: true }, W("gateway"), tcp(8000), "the public proxy");
   external("connect", tcp(443), "the plugin build: Maven Central and the image registry");
   external("gateway", tcp(443, 6379), "Kong's upstreams and the shared rate-limit Redis");
+  for (const u of n.gatewayUpstreams ?? []) add(W("gateway"), { namespace: u.namespace }, tcp(u.port), "Kong proxies to its upstream services");
   if (n.monitoringNamespace) {
     add({ namespace: n.monitoringNamespace }, W("sync"), tcp(n.metricsPort), "Prometheus scrapes the worker");
     add({ namespace: n.monitoringNamespace }, W("slotExporter"), tcp(n.slotMetricsPort), "Prometheus scrapes the slot exporter");

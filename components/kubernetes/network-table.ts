@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { parseConfig } from "../../stacks/config";
+import { renderKongConfig } from "../kong/render";
 import { operatorsFor } from "../platform";
 import { networkInputs } from "./network-policies";
 import { networkEdges, reachabilityTable } from "./network-rules";
@@ -16,7 +17,8 @@ export function stackTable(stack: string): string {
   const secrets = { "coexist:debeziumPassword": "x", "coexist:mongodbPassword": "x", "coexist:kongCredentials": "{}" };
   const raw = Object.fromEntries(Object.entries({ ...file, ...secrets }).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
   const c = parseConfig(raw, stack, Object.keys(secrets));
-  return reachabilityTable(networkEdges(networkInputs(c, operatorsFor(c))), c.kubernetes!.namespace);
+  const upstreams = renderKongConfig(stack).config.services.map((svc) => svc.url);
+  return reachabilityTable(networkEdges(networkInputs(c, operatorsFor(c), upstreams)), c.kubernetes!.namespace);
 }
 
 if (require.main === module) process.stdout.write(`${stackTable(process.argv[2] ?? "staging")}\n`);

@@ -46,7 +46,7 @@ describe("GitHub Actions workflows", () => {
     const file = path.join(dir, ".github", "workflows", "deploy.yml");
     const text = fs.readFileSync(file, "utf8")
       .replace("needs: staging", "needs: stagin")
-      .replace("${{ secrets.KUBECONFIG }}", "${{ secret.KUBECONFIG }}")
+      .replace("${{ secrets.KUBECONFIG_STAGING }}", "${{ secret.KUBECONFIG_STAGING }}")
       .replace("- uses: ./.github/actions/setup\n", "- uses: ./.github/actions/setup\n        with:\n          worker: \"true\"\n");
     fs.writeFileSync(file, text);
     const r = lint([file], dir);
@@ -69,10 +69,11 @@ describe("GitHub Actions workflows", () => {
   it("cover the review loop: PR checks, previews and comment; ephemeral up, test and destroy; nightly sweep and drift; gated deploys", () => {
     const pr = load("pull-request.yml");
     const prJobs = pr.jobs as Obj;
-    assert.deepEqual(Object.keys(prJobs).sort(), ["checks", "comment", "kong-diff", "preview"]);
-    const previewSteps = JSON.stringify(prJobs.preview);
-    assert.match(previewSteps, /scripts\/stack preview .* --markdown --policy-pack/);
-    assert.match(JSON.stringify((prJobs.preview as Obj).strategy), /"stack":"staging".*"stack":"prod"/);
+    assert.deepEqual(Object.keys(prJobs).sort(), ["checks", "comment", "kong-diff", "preview-prod", "preview-staging"]);
+    for (const stack of ["staging", "prod"]) {
+      assert.match(JSON.stringify(prJobs[`preview-${stack}`]), new RegExp(`scripts/stack preview ${stack} --markdown --policy-pack`));
+      assert.equal((prJobs[`preview-${stack}`] as Obj).environment, `preview-${stack}`, "previews wait for a maintainer's approval");
+    }
     assert.match(JSON.stringify(prJobs.comment), /<!-- coexist-review -->/);
 
     const eph = load("ephemeral.yml");

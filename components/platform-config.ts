@@ -55,6 +55,10 @@ export interface KubernetesSettings {
   readonly podSecurity: "restricted" | "baseline";
   /** Namespace whose pods (e.g. Prometheus) may scrape the workers' metrics; unset: none. */
   readonly monitoringNamespace?: string;
+  /** Per workload (and `apiServer`), the addresses outside the cluster it may reach; the namespace denies the rest. */
+  readonly egressCidrs?: Readonly<Record<string, readonly string[]>>;
+  /** Where the operators run when `operators: skip`; unset: the stack's namespace. */
+  readonly operatorNamespace?: string;
 }
 
 export interface PlatformConfig {

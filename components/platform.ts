@@ -6,7 +6,7 @@ import { kafkaAccess } from "./kafka/acls";
 import { clusterCaSecret } from "./kafka/strimzi-auth";
 import { createStrimziKafkaUsers } from "./kafka/strimzi";
 import { connectInternalTopics } from "./kafka/topics";
-import { createNetworkPolicies, IngressRule, PODS } from "./kubernetes/network-policies";
+import { createNetworkPolicies, stackNetworkPolicies } from "./kubernetes/network-policies";
 import { Operator, Operators } from "./kubernetes/operators";
 import { StackNamespace } from "./kubernetes/namespace";
 import { KongGateway } from "./kong/gateway";
@@ -15,6 +15,7 @@ import { MongoAccess, MongoAtlas, MongoDb } from "./mongodb";
 import { PlatformConfig } from "./platform-config";
 import { CdcSource, PostgresServer, postgresUrl } from "./postgres";
 import { DockerTarget, GeneratedSecret, stackLabels, Target } from "./runtime";
+import { imageDigestRef } from "./runtime/docker";
 import { buildWorkerImage, PostgresReader, renderWorkerConfig, SyncWorkers, WorkerConfig } from "./workers";
 
 /** The heartbeat table Debezium writes to; in the publication, outside the capture list. */
@@ -214,7 +215,7 @@ export class Platform extends pulumi.ComponentResource {
     if (strimziAuth) {
       this.workerConfig = { ...this.workerConfig, kafka: { ...this.workerConfig.kafka, sasl: { mechanism: "SCRAM-SHA-512", username: access.worker.user }, tls: true } };
     }
-    const image = target.kind === "docker" ? buildWorkerImage(`${name}-worker-image`, target, { parent: this }).imageName : args.workers.image!;
+    const image = target.kind === "docker" ? imageDigestRef(buildWorkerImage(`${name}-worker-image`, target, { parent: this })) : args.workers.image!;
     new SyncWorkers(`${name}-workers`, {
       target,
       image,
@@ -248,7 +249,7 @@ export class Platform extends pulumi.ComponentResource {
     }, { parent: this });
 
     if (target.kind === "kubernetes") {
-      createNetworkPolicies(`${name}-policy`, ingressRules(args), target, { parent: this });
+      createNetworkPolicies(`${name}-policy`, stackNetworkPolicies(args, operatorsFor(args), args.kongConfig.config.services.map((svc) => svc.url)), target, { parent: this });
       this.namespace = args.kubernetes!.namespace;
     }
     this.kongProxyUrl = kong.proxyUrl;
@@ -296,32 +297,6 @@ function readModel(name: string, args: PlatformArgs, target: Target, stateful: p
     storageSize: m.storageSize,
   }, { ...stateful, dependsOn: crds });
   return { access: db.access, ready: db.ready, hostUrl: db.hostUrl };
-}
-
-/** Who may reach what in the stack's namespace (beyond what Strimzi declares for Kafka and Connect). */
-export function ingressRules(c: PlatformConfig): IngressRule[] {
-  const rules: IngressRule[] = [
-    { name: "gateway-proxy", pods: PODS.gateway, ports: [8000], from: [{ anywhere: true }] },
-  ];
-  if (c.kubernetes?.monitoringNamespace) {
-    rules.push({ name: "sync-metrics", pods: PODS.sync, ports: [c.workers.metricsPort], from: [{ namespace: c.kubernetes.monitoringNamespace }] });
-    rules.push({ name: "slot-metrics", pods: PODS.slotExporter, ports: [c.workers.slotMetricsPort], from: [{ namespace: c.kubernetes.monitoringNamespace }] });
-  }
-  if (!c.postgres.external) {
-    rules.push({
-      name: "postgres",
-      pods: PODS.postgres,
-      from: [{ pods: PODS.connect }, { pods: PODS.reconciler }, { pods: PODS.slotExporter }, { pods: PODS.cdcSetup }, { pods: PODS.postgres }, { podsInAnyNamespace: PODS.cnpgOperator }],
-    });
-  }
-  if (!c.mongodb.external && !c.mongodb.atlas) {
-    rules.push({
-      name: "mongodb",
-      pods: PODS.mongodb,
-      from: [{ pods: PODS.sync }, { pods: PODS.reconciler }, { pods: PODS.mongoInit }, { pods: PODS.mongodb }, { podsInAnyNamespace: PODS.mongodbOperator }],
-    });
-  }
-  return rules;
 }
 
 function createDockerTarget(name: string, args: PlatformArgs, parent: pulumi.Resource): DockerTarget {

@@ -17,7 +17,7 @@ export const LABELS = { "app.kubernetes.io/part-of": "coexist", "coexist.dev/sta
 
 export function kubeTarget(publicServiceType: KubernetesTarget["publicServiceType"] = "LoadBalancer"): KubernetesTarget {
   const provider = new k8s.Provider("k8s", {});
-  return { kind: "kubernetes", namespace: pulumi.output("coexist-test"), namespaceName: "coexist-test", provider, labels: LABELS, publicServiceType, awaitOperators: false };
+  return { kind: "kubernetes", namespace: pulumi.output("coexist-test"), namespaceName: "coexist-test", provider, labels: LABELS, publicServiceType, awaitOperators: false, checksumKey: "policy-test-key" };
 }
 
 export function dockerTarget(): DockerTarget {

@@ -180,7 +180,7 @@ function parseMongo(p: Problems, value: unknown, ctx: Context): PlatformConfig["
 }
 
 export function parseKubernetes(p: Problems, value: unknown, stack: string, env: Environment): KubernetesSettings {
-  const k = p.object("kubernetes", value, ["namespace", "context", "publicServiceType", "storageClass", "operators", "crds", "awaitOperators", "podSecurity", "monitoringNamespace"]);
+  const k = p.object("kubernetes", value, ["namespace", "context", "publicServiceType", "storageClass", "operators", "crds", "awaitOperators", "podSecurity", "monitoringNamespace", "egressCidrs", "operatorNamespace"]);
   const namespace = p.string("kubernetes.namespace", k.namespace, `coexist-${stack}`.slice(0, 63), DNS_LABEL, "a DNS label (lower-case letters, digits and -)");
   if (namespace.startsWith("kube-") || namespace === "default") p.add(`${NS}:kubernetes.namespace: "${namespace}" is a system namespace; fix: use the stack's own, e.g. coexist-${stack}`);
   const awaitOperators = p.bool("kubernetes.awaitOperators", k.awaitOperators, true);

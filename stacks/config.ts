@@ -1,6 +1,7 @@
 import { Capture, TRANSFORMS, TransformName } from "../components/capture";
 import { EPHEMERAL_ENVIRONMENTS, Environment, PlatformConfig, TARGETS, TargetKind } from "../components/platform-config";
 import { decode, NS, Problems, show } from "./config-problems";
+import { checkEgressCoverage, parseNetwork } from "./config-network";
 import { IMAGE, parseKubernetes, parseServices } from "./config-services";
 
 /**
@@ -66,7 +67,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
   const captures = parseCaptures(p, get("capture"));
   const topicPrefix = p.string("topicPrefix", get("topicPrefix"), "coexist", /^[a-zA-Z0-9_-]+$/, "letters, digits, _ and -");
   const services = parseServices(p, get, { stack, env, target, ephemeral });
-  const kubernetes = target === "kubernetes" ? parseKubernetes(p, get("kubernetes"), stack, env) : undefined;
+  const k8sSettings = target === "kubernetes" ? parseKubernetes(p, get("kubernetes"), stack, env) : undefined;
+  const kubernetes = k8sSettings ? { ...k8sSettings, ...parseNetwork(p, get("kubernetes"), k8sSettings.operators) } : undefined;
   if (target !== "kubernetes" && get("kubernetes") !== undefined) {
     p.add(`${NS}:kubernetes: only the kubernetes target reads it, and this stack's target is ${target}; fix: remove the key`);
   }
@@ -96,6 +98,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
   };
   if (target === "docker" && wk.image !== undefined) p.add(`${NS}:workers.image: the docker target builds the worker image from workers/; fix: remove the key`);
   checkPortClashes(p, config);
+  checkEgressCoverage(p, config);
   p.throwIfAny();
   return config;
 }

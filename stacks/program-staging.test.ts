@@ -178,19 +178,27 @@ describe("staging program (Kubernetes)", () => {
     assert.match(String(get(gw?.template, "metadata", "annotations", "coexist.dev/config-checksum")), /^[0-9a-f]{64}$/);
   });
 
-  it("lets only Connect, the reconciler, the setup job, its own instances and its operator reach PostgreSQL", () => {
-    const policy = run.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => get(p.inputs, "metadata", "name") === "allow-postgres");
-    const from = get(policy?.inputs, "spec", "ingress") as { from: Record<string, unknown>[] }[];
-    assert.deepEqual(from[0]?.from.map((f) => JSON.stringify(get(f, "podSelector", "matchLabels"))), [
-      '{"strimzi.io/kind":"KafkaConnect"}', '{"app.kubernetes.io/component":"reconciler"}', '{"app.kubernetes.io/component":"slot-exporter"}', '{"app.kubernetes.io/component":"cdc-setup"}',
-      '{"cnpg.io/cluster":"postgres"}', '{"app.kubernetes.io/name":"cloudnative-pg"}',
+  it("lets only Connect, the reconciler, the slot exporter, the setup job, its own instances and its operator (in this namespace, on 5432 and 8000) reach PostgreSQL", () => {
+    const policy = run.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => get(p.inputs, "metadata", "name") === "allow-postgres-ingress");
+    const rules = get(policy?.inputs, "spec", "ingress") as { from: Record<string, unknown>[]; ports: { port: number }[] }[];
+    assert.deepEqual(rules.map((r) => `${JSON.stringify(r.from.map((f) => f.namespaceSelector ?? get(f, "podSelector", "matchLabels")))} ${r.ports.map((p) => p.port).join(",")}`), [
+      '[{"strimzi.io/kind":"KafkaConnect"}] 5432', '[{"app.kubernetes.io/component":"reconciler"}] 5432', '[{"app.kubernetes.io/component":"slot-exporter"}] 5432',
+      '[{"app.kubernetes.io/component":"cdc-setup"}] 5432', '[{"cnpg.io/cluster":"postgres"}] 5432', '[{"app.kubernetes.io/name":"cloudnative-pg"}] 5432,8000',
     ]);
+    const deny = run.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => get(p.inputs, "metadata", "name") === "default-deny-egress");
+    assert.deepEqual(get(deny?.inputs, "spec"), { podSelector: {}, policyTypes: ["Egress"] });
   });
 
   it("installs the operators from their pinned charts without their CRDs", () => {
     const charts = run.byType("kubernetes:helm.sh/v4:Chart");
     assert.equal(charts.length, 3);
     for (const c of charts) assert.equal(c.inputs.skipCrds, true, c.name);
+    // Each watches staging's namespace only, under a release of its own (two stacks on one cluster).
+    const values = Object.fromEntries(charts.map((c) => [String(c.inputs.name), JSON.stringify(c.inputs.values)]));
+    assert.deepEqual(Object.keys(values).sort(), ["cloudnative-pg-coexist-staging", "mongodb-kubernetes-coexist-staging", "strimzi-coexist-staging"]);
+    assert.match(values["cloudnative-pg-coexist-staging"]!, /"clusterWide":false/);
+    assert.match(values["mongodb-kubernetes-coexist-staging"]!, /"watchNamespace":"coexist-staging"/);
+    assert.match(values["strimzi-coexist-staging"]!, /"watchAnyNamespace":false/);
   });
 
   it("protects the stateful resources", () => {

@@ -10,7 +10,12 @@ import { renderKongConfig } from "../components/kong/render";
 import { generateKongCredentials } from "../stacks/kong-credentials";
 import { readDataplaneEnv } from "../scripts/stack.d/local";
 import { plannedChanges, testWorkspace, TestWorkspace } from "./support/engine";
-import { namespaceExists, objectsIn } from "./support/kube";
+import { namespaceExists, kubectl, objectsIn } from "./support/kube";
+import { compareWithTable } from "../components/kubernetes/network-eval";
+import { networkInputs } from "../components/kubernetes/network-policies";
+import { networkEdges, PolicySpec } from "../components/kubernetes/network-rules";
+import { operatorsFor } from "../components/platform";
+import { parseConfig } from "../stacks/config";
 
 /**
  * The staging program, every service provisioned through its operator, deployed through the real
@@ -72,10 +77,27 @@ describe("the staging program on the real engine and API server", () => {
       "kafkaconnector.kafka.strimzi.io/coexist-postgres-source", "kafkatopic.kafka.strimzi.io/coexist.public.orders",
       "cluster.postgresql.cnpg.io/postgres", "publication.postgresql.cnpg.io/coexist-staging", "mongodbcommunity.mongodbcommunity.mongodb.com/mongodb",
       "deployment.apps/sync", "deployment.apps/kong", "deployment.apps/reconciler", "job.batch/cdc-setup", "job.batch/mongodb-init",
-      "poddisruptionbudget.policy/sync", "networkpolicy.networking.k8s.io/allow-postgres",
+      "poddisruptionbudget.policy/sync", "networkpolicy.networking.k8s.io/allow-postgres-ingress",
     ]) {
       assert.ok(objects.includes(expected), `${expected} missing from ${namespace}: ${objects.join(", ")}`);
     }
+  });
+
+  it("has NetworkPolicies that, read back from the API server, admit exactly the who-may-reach-what table", async () => {
+    const got = await kubectl(env, ["get", "networkpolicies", "-n", namespace, "-o", "json"]);
+    assert.equal(got.code, 0, got.stderr);
+    const items = (JSON.parse(got.stdout) as { items: { metadata: { name: string }; spec: PolicySpec }[] }).items;
+    const names = items.map((i) => i.metadata.name).sort();
+    assert.ok(names.includes("default-deny-ingress") && names.includes("default-deny-egress"), names.join(", "));
+    const raw = Object.fromEntries(Object.entries({ ...plain, ...secrets }).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    const config = parseConfig(raw, "staging", Object.keys(secrets));
+    const edges = networkEdges(networkInputs(config, operatorsFor(config), renderKongConfig("staging").config.services.map((svc) => svc.url)));
+    const seed = Number(process.env.COEXIST_SEED ?? Date.now() % 2 ** 31);
+    let x = seed;
+    const rand = () => ((x = (Math.imul(x ^ (x >>> 15), 2654435761) + 0x9e3779b9) >>> 0) / 4294967296);
+    const r = compareWithTable(items.map((i) => ({ namespace, spec: i.spec })), edges, namespace, rand);
+    assert.deepEqual(r.mismatches.slice(0, 5), [], `seed ${seed}`);
+    process.stdout.write(`# ${items.length} policies read back from the API server: ${r.checked} connections checked, ${r.admitted} admitted, ${edges.length} edges (seed ${seed})\n`);
   });
 
   it("shows no change on a second preview", async () => {

@@ -28,6 +28,7 @@ function kubernetesTarget(name: string) {
     namespaceName: "coexist-staging",
     publicServiceType: "LoadBalancer" as const,
     awaitOperators: false,
+    checksumKey: pulumi.output("checksum-key"),
   };
 }
 

@@ -63,7 +63,7 @@ describe("kongService", () => {
 describe("kongService on Kubernetes (staging)", () => {
   const spec = specFor("staging");
   const labels = selectorLabels(spec);
-  const template = renderPodTemplate(spec, labels, configChecksum(spec));
+  const template = renderPodTemplate(spec, labels, configChecksum(spec, "k"));
   const pod = template.spec as pulumi.Unwrap<typeof template.spec> & object;
   const container = pod.containers[0];
 
@@ -76,7 +76,7 @@ describe("kongService on Kubernetes (staging)", () => {
     const annotation = (template.metadata as { annotations: Record<string, pulumi.Input<string>> }).annotations["coexist.dev/config-checksum"];
     assert.ok(annotation !== undefined, "checksum annotation present");
     const changed = specFor("staging", { declarativeConfig: "# another gateway file" });
-    const [before, same, after] = await Promise.all([valueOf(annotation), valueOf(configChecksum(specFor("staging"))), valueOf(configChecksum(changed))]);
+    const [before, same, after] = await Promise.all([valueOf(annotation), valueOf(configChecksum(specFor("staging"), "k")), valueOf(configChecksum(changed, "k"))]);
     assert.match(before, /^[0-9a-f]{64}$/);
     assert.equal(same, before, "the same config keeps the pods");
     assert.notEqual(after, before, "a new config rolls them");

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesSettings } from "../platform-config";
-import { KubernetesTarget } from "../runtime";
+import { GeneratedSecret, KubernetesTarget } from "../runtime";
 
 export interface StackNamespaceArgs {
   readonly settings: KubernetesSettings;
@@ -11,7 +11,7 @@ export interface StackNamespaceArgs {
 /**
  * The stack's namespace on its cluster: the Kubernetes provider (the kubeconfig context the stack
  * names, else $KUBECONFIG's current one), the Namespace with a Pod Security Standard enforced by
- * the API server, and a default-deny ingress policy that the services' own policies open up.
+ * the API server, and default-deny ingress and egress policies that the services' own policies open up.
  * Destroying the stack deletes the namespace last, and with it anything left inside.
  */
 export class StackNamespace extends pulumi.ComponentResource {
@@ -36,10 +36,17 @@ export class StackNamespace extends pulumi.ComponentResource {
       publicServiceType: s.publicServiceType,
       storageClass: s.storageClass,
       awaitOperators: s.awaitOperators,
+      // Generated once per stack, kept encrypted in its state: the key of the pods' config checksums.
+      checksumKey: new GeneratedSecret(`${name}-checksum-key`, { bytes: 32 }, { parent: this }).value,
     };
     new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, {
       metadata: { name: "default-deny-ingress", namespace: target.namespace, labels: args.labels },
       spec: { podSelector: {}, policyTypes: ["Ingress"] },
+    }, { parent: this, provider });
+    // Egress too: a pod reaches only what network-rules.ts lists (DNS included), nothing else in or out of the cluster.
+    new k8s.networking.v1.NetworkPolicy(`${name}-default-deny-egress`, {
+      metadata: { name: "default-deny-egress", namespace: target.namespace, labels: args.labels },
+      spec: { podSelector: {}, policyTypes: ["Egress"] },
     }, { parent: this, provider });
     this.target = target;
     this.registerOutputs({ namespace: ns.metadata.name });

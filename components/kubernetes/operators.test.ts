@@ -13,3 +13,20 @@ describe("operator CRDs as applied", () => {
     assert.deepEqual(withoutEmptyProperties(value), value);
   });
 });
+
+import { namespacedValues, OPERATORS, releaseName } from "./operators";
+
+describe("operators installed per stack", () => {
+  it("watch their stack's namespace only, over the pinned values", () => {
+    assert.deepEqual(namespacedValues("cloudnative-pg", "coexist-a", { crds: { create: false } }), { crds: { create: false }, config: { clusterWide: false } });
+    assert.deepEqual(namespacedValues("mongodb-kubernetes", "coexist-a", { operator: { watchedResources: ["mongodbcommunity"] } }), { operator: { watchedResources: ["mongodbcommunity"], watchNamespace: "coexist-a" } });
+    assert.deepEqual(namespacedValues("strimzi", "coexist-a", {}), { watchNamespaces: [], watchAnyNamespace: false });
+  });
+
+  it("get a release name per stack, so two stacks' charts name their objects apart", () => {
+    for (const op of OPERATORS) {
+      assert.notEqual(releaseName(op, "coexist-staging"), releaseName(op, "coexist-pr-7"));
+      assert.match(releaseName(op, "x".repeat(80)), /^[a-z0-9-]{1,53}$/);
+    }
+  });
+});

@@ -13,7 +13,10 @@ import { versions } from "../versions";
  * (PostgreSQL) and the MongoDB Controllers for Kubernetes. Their CRDs are applied by the stack,
  * separately from the charts, because `helm upgrade` never updates CRDs; they are generated from
  * the operators' published API modules by scripts/crds (k8s/operators.md), never copied. The
- * charts are installed pinned, without their CRDs, into the stack's namespace.
+ * charts are installed pinned, without their CRDs, into the stack's namespace, each watching that
+ * namespace only, under a release name of its own. Strimzi's chart still names some cluster-wide
+ * RBAC objects without the release, so several stacks on one cluster run the operators once
+ * (coexist:kubernetes.operators skip, operatorNamespace) rather than per stack.
  */
 
 /** Operator names as pinned in versions.json "operators" (k8s/operators.md). */
@@ -123,14 +126,44 @@ export class Operators extends pulumi.ComponentResource {
           chart: oci ? `${pin.repository}/${pin.name}` : pin.name,
           version: pin.version,
           repositoryOpts: oci ? undefined : { repo: pin.repository },
+          // The release (and the cluster-scoped names charts derive from it) is the stack's own.
+          name: releaseName(op, t.namespaceName),
           namespace: t.namespace,
           // CRDs are the stack's own resources above; a chart must never install (or later skip updating) them.
           skipCrds: true,
-          values: pin.values,
+          values: namespacedValues(op, t.namespaceName, pin.values),
         }, { parent: this, provider: t.provider, dependsOn: crds });
         this.ready.push(chart);
       }
     }
     this.registerOutputs({});
   }
+}
+
+/** A Helm release name per stack and operator (a DNS label, at most 53 characters as Helm requires). */
+export function releaseName(op: Operator, namespace: string): string {
+  return `${op}-${namespace}`.slice(0, 53).replace(/-+$/, "");
+}
+
+/**
+ * The chart values that make an operator watch its stack's namespace only, over the pinned ones:
+ * the charts' defaults are cluster-wide (CloudNativePG) or configurable (Strimzi, MCK), and a
+ * cluster-wide operator per stack would reconcile every other stack's resources too.
+ */
+export function namespacedValues(op: Operator, namespace: string, pinned: Record<string, unknown>): Record<string, unknown> {
+  const scoped: Record<Operator, Record<string, unknown>> = {
+    strimzi: { watchNamespaces: [], watchAnyNamespace: false },
+    "cloudnative-pg": { config: { clusterWide: false } },
+    "mongodb-kubernetes": { operator: { watchNamespace: namespace } },
+  };
+  return deepMerge(pinned, scoped[op]);
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] = prev && typeof prev === "object" && !Array.isArray(prev) && v && typeof v === "object" && !Array.isArray(v) ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
 }

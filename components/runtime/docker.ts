@@ -78,3 +78,17 @@ export function dockerEnv(spec: Pick<ServiceSpec, "env" | "secretEnv">): pulumi.
 function dockerLabels(labels: Readonly<Record<string, string>>): { label: string; value: string }[] {
   return Object.entries(labels).map(([label, value]) => ({ label, value }));
 }
+
+/**
+ * The reference a container runs a locally built image by: its digest (the provider reports a local
+ * build's image ID as repoDigest), so a rebuilt image with new code replaces the containers, where a
+ * constant tag would leave them on the old image.
+ */
+export function imageDigestRef(image: docker.Image): pulumi.Output<string> {
+  return image.repoDigest.apply((digest) => {
+    if (!digest || !/(^|@)sha256:[0-9a-f]{64}$/.test(digest)) {
+      throw new Error(`the worker image: the Docker provider reported no digest (${JSON.stringify(digest)}); fix: use @pulumi/docker 4.4 or newer, which reports a local build's image ID`);
+    }
+    return digest;
+  });
+}

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { configChecksum, fileKey, renderPodTemplate, SECRET_FILE_MODE, workloadKind } from "./kubernetes";
 import { ServiceSpec } from "./service";
 
+const KEY = "stack-checksum-key";
 const valueOf = <T>(v: pulumi.Input<T>): Promise<T> => new Promise((resolve) => pulumi.output(v).apply((x) => resolve(x as T)));
 
 const base: ServiceSpec = {
@@ -57,13 +59,37 @@ describe("Kubernetes realisation of a ServiceSpec", () => {
   });
 
   it("changes its checksum when a file or an env value changes, so the pods roll", async () => {
-    const a = await valueOf(configChecksum(base));
-    const b = await valueOf(configChecksum({ ...base, files: [{ path: "/etc/coexist/config.json", content: '{"x":1}' }] }));
-    const c = await valueOf(configChecksum({ ...base, env: { MODE: "y" } }));
+    const a = await valueOf(configChecksum(base, KEY));
+    const b = await valueOf(configChecksum({ ...base, files: [{ path: "/etc/coexist/config.json", content: '{"x":1}' }] }, KEY));
+    const c = await valueOf(configChecksum({ ...base, env: { MODE: "y" } }, KEY));
     assert.match(a, /^[0-9a-f]{64}$/);
     assert.notEqual(a, b);
     assert.notEqual(a, c);
-    assert.equal(a, await valueOf(configChecksum(base)), "stable for the same config");
+    assert.equal(a, await valueOf(configChecksum(base, KEY)), "stable for the same config");
+  });
+
+  it("changes its checksum when a secret changes, but never shows a plain digest of the secret material", async () => {
+    // Generated cases: random secrets, in secret files and secret env; the annotation follows each
+    // change and equals no unkeyed SHA-256 of what the pod reads (nor of the secret alone).
+    const seed = Number(process.env.COEXIST_SEED ?? Date.now() % 2 ** 31);
+    let x = seed;
+    const rand = () => ((x = (Math.imul(x ^ (x >>> 15), 2654435761) + 0x9e3779b9) >>> 0), x.toString(36));
+    for (let i = 0; i < 25; i++) {
+      const secret = `pw-${rand()}`;
+      const other = `${secret}x`;
+      const withEnv = (s: string): ServiceSpec => ({ ...base, secretEnv: { ...base.secretEnv, MONGODB_URL: pulumi.secret(`mongodb://u:${s}@h/db`) } });
+      const withFile = (s: string): ServiceSpec => ({ ...base, files: [...(base.files ?? []), { path: "/run/secrets/pw", content: s, secret: true }] });
+      for (const make of [withEnv, withFile]) {
+        const one = await valueOf(configChecksum(make(secret), KEY));
+        assert.notEqual(one, await valueOf(configChecksum(make(other), KEY)), `seed ${seed}: a changed secret rolls the pods`);
+        const plain = [secret, `mongodb://u:${secret}@h/db`].map((v) => createHash("sha256").update(v).digest("hex"));
+        assert.ok(!plain.includes(one), `seed ${seed}: the annotation is a plain digest of the secret`);
+        assert.notEqual(one, await valueOf(configChecksum(make(secret), `${KEY}-other-stack`)), `seed ${seed}: keyed by the stack's own key`);
+      }
+    }
+    // And not the old unkeyed digest over the same parts.
+    const parts = ["/etc/coexist/config.json\u0000{}", "/run/secrets/key\u0000k", "env:MODE=x", "secret:MONGODB_URL=mongodb://u:p@h"];
+    assert.notEqual(await valueOf(configChecksum(base, KEY)), createHash("sha256").update(parts.join("\u0001")).digest("hex"));
   });
 
   it("uses HTTP probes when the spec has them, and runs a job to completion without probes", () => {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHmac } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { FileSpec, HttpProbe, ServiceSpec } from "./service";
@@ -41,16 +41,21 @@ export function fileKey(file: Pick<FileSpec, "path">): string {
 
 /**
  * A checksum over everything a pod reads at start (files and env): a pod-template annotation, so a
- * changed config rolls the pods instead of leaving them on the old one.
+ * changed config rolls the pods instead of leaving them on the old one. An HMAC-SHA256 keyed by the
+ * stack's own secret key: a plain digest of a low-entropy secret (a password) shown in the
+ * annotation and in PR previews could be brute-forced offline; without the key this cannot.
  */
-export function configChecksum(spec: ServiceSpec): pulumi.Output<string> {
+export function configChecksum(spec: ServiceSpec, key: pulumi.Input<string>): pulumi.Output<string> {
   const parts = [
     ...(spec.files ?? []).map((f) => pulumi.interpolate`${f.path}\u0000${f.content}`),
     ...Object.entries(spec.env ?? {}).map(([k, v]) => pulumi.interpolate`env:${k}=${v}`),
     ...Object.entries(spec.secretEnv ?? {}).map(([k, v]) => pulumi.interpolate`secret:${k}=${v}`),
   ];
-  // The digest of a secret is not itself secret; unsecret keeps the annotation readable in previews.
-  return pulumi.unsecret(pulumi.all(parts).apply((p) => createHash("sha256").update(p.join("\u0001")).digest("hex")));
+  // Keyed, so the result reveals nothing about the secrets; unsecret keeps the annotation readable in previews.
+  return pulumi.unsecret(pulumi.all([key, pulumi.all(parts)]).apply(([k, p]) => {
+    if (!k) throw new Error(`service ${spec.host}: the stack's checksum key is empty; fix: pass the StackNamespace's target`);
+    return createHmac("sha256", k).update(p.join("\u0001")).digest("hex");
+  }));
 }
 
 function octal(mode: string | undefined): number {
@@ -160,7 +165,7 @@ export function runOnKubernetes(name: string, spec: ServiceSpec, target: Kuberne
   if (Object.keys(spec.secretEnv ?? {}).length > 0) {
     configs.push(new k8s.core.v1.Secret(`${name}-env`, { metadata: metadata(names.env), type: "Opaque", stringData: Object.fromEntries(Object.entries(spec.secretEnv ?? {}).map(([k, v]) => [k, pulumi.secret(v)])) }, o));
   }
-  const template = renderPodTemplate(spec, labels, configChecksum(spec));
+  const template = renderPodTemplate(spec, labels, configChecksum(spec, target.checksumKey));
   const wo: pulumi.CustomResourceOptions = { ...o, dependsOn: mergeDependsOn(opts.dependsOn, configs) };
   const workload = createWorkload(name, spec, target, metadata(spec.host), selector, template, wo);
 

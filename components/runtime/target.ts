@@ -30,6 +30,11 @@ export interface KubernetesTarget {
    * Ready before `up` finishes. Off only where the operators cannot run (the test cluster).
    */
   readonly awaitOperators: boolean;
+  /**
+   * The stack's key for the pods' config checksums (a GeneratedSecret): an HMAC under it shows that
+   * a config changed without exposing a digest of the secrets in it.
+   */
+  readonly checksumKey: pulumi.Input<string>;
 }
 
 export type Target = DockerTarget | KubernetesTarget;

@@ -42,6 +42,9 @@ staging and prod (Kubernetes; the kubeconfig from KUBECONFIG or coexist:kubernet
 The engine is the \`pulumi\` on PATH when it is at least the SDK's version, else the pinned CLI that
 scripts/toolchain builds from the Go module proxy (COEXIST_PULUMI=<binary> picks one). State goes to
 PULUMI_BACKEND_URL or your Pulumi login; else to .pulumi-state/ with a generated passphrase.
+Each stack's secrets: COEXIST_SECRETS_PROVIDER_<STACK> (awskms://, gcpkms://, azurekeyvault://,
+hashivault://) or PULUMI_CONFIG_PASSPHRASE_<STACK> (PR for every pr-<n>); staging and prod refuse
+the shared PULUMI_CONFIG_PASSPHRASE.
 `;
 
 export const log = (line: string): void => void process.stderr.write(`[stack] ${line}\n`);
@@ -178,10 +181,13 @@ export async function prepareLocal(stack: Stack): Promise<void> {
 export const print = (text: string): void => void process.stdout.write(text);
 
 /** The engine on the user's backend (or .pulumi-state/), with the cluster credentials a stack needs. */
-export async function openUserEngine(stack: string): Promise<Engine> {
+export async function openUserEngine(stack: string, opts: { secretsOf?: string } = {}): Promise<Engine> {
   const { openEngine } = await import("./engine");
   const probe = await openEngine({ installPlugins: false, log });
-  const engine = await openEngine({ env: { ...backendEnv(probe.cli, log), ...(await kubernetesEnv(stack)) }, log });
+  const { stackSecrets } = await import("./secrets");
+  const secrets = stackSecrets(opts.secretsOf ?? stack, { stackFile: path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`), generate: { stateDir: path.join(ROOT, ".pulumi-state") } });
+  log(`${stack}'s secrets: ${secrets.source}`);
+  const engine = await openEngine({ env: { ...backendEnv(probe.cli, log), ...secrets.env, ...(await kubernetesEnv(stack)) }, secretsProvider: secrets.secretsProvider, log });
   log(`Pulumi CLI ${engine.cli.version} (${engine.cli.source === "path" ? "from PATH" : "built by scripts/toolchain"})`);
   return engine;
 }

@@ -177,6 +177,8 @@ export interface EngineOptions {
   readonly env?: Record<string, string>;
   /** Install buildable provider plugins the engine cannot download. @default true */
   readonly installPlugins?: boolean;
+  /** The secrets provider a new stack is created with (scripts/stack.d/secrets.ts). @default the passphrase */
+  readonly secretsProvider?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -210,7 +212,7 @@ export async function openEngine(opts: EngineOptions = {}): Promise<Engine> {
     stack: (stackName, program) =>
       automation.LocalWorkspace.createOrSelectStack(
         { stackName, projectName: PROJECT, program },
-        { workDir, envVars: env, pulumiCommand: command, pulumiHome: env.PULUMI_HOME },
+        { workDir, envVars: env, pulumiCommand: command, pulumiHome: env.PULUMI_HOME, secretsProvider: opts.secretsProvider },
       ),
   };
 }

@@ -294,7 +294,9 @@ export async function runEphemeral(p: Parsed): Promise<number> {
   }
   const { openUserEngine } = await import("./cli");
   // A sweep may meet the local stack: the engine gets the local cluster's credentials when there is one.
-  const engine = sub === "sweep" ? await openUserEngine("local").catch(() => openUserEngine("dev")) : await openUserEngine(p.stack);
+  // It destroys pr-<n> stacks, so it opens their secrets (PULUMI_CONFIG_PASSPHRASE_PR), never another stack's.
+  const sweepSecrets = { secretsOf: "pr-<n>" };
+  const engine = sub === "sweep" ? await openUserEngine("local", sweepSecrets).catch(() => openUserEngine("dev", sweepSecrets)) : await openUserEngine(p.stack);
   const ctx: EphemeralContext = { engine, workDir: ROOT, stateDir: path.join(ROOT, ".pulumi-state"), log: stackLog, out: print, now: () => new Date() };
   switch (sub) {
     case "create":

@@ -4,7 +4,6 @@
  * pr-<n> and local stacks.
  */
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -22,9 +21,8 @@ export function checkStackName(stack: string | undefined): string {
 }
 
 /**
- * The backend and passphrase env for the CLI: the user's own (PULUMI_BACKEND_URL, a login, a
- * passphrase or passphrase file) when set; else a local file backend in .pulumi-state/ with a
- * passphrase generated once into .pulumi-state/passphrase (mode 0600).
+ * The backend env for the CLI: the user's own (PULUMI_BACKEND_URL or a login) when set; else a
+ * local file backend in .pulumi-state/. Each stack's passphrase or KMS key: stackSecrets in secrets.ts.
  */
 export function backendEnv(cli: { binDir: string }, log: (l: string) => void, stateDir = path.join(ROOT, ".pulumi-state")): Record<string, string> {
   const env: Record<string, string> = {};
@@ -32,14 +30,6 @@ export function backendEnv(cli: { binDir: string }, log: (l: string) => void, st
     fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     env.PULUMI_BACKEND_URL = `file://${stateDir}`;
     log(`using the local file backend in ${path.relative(ROOT, stateDir) || stateDir}/`);
-  }
-  if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
-    const file = path.join(stateDir, "passphrase");
-    if (!fs.existsSync(file)) {
-      fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-      fs.writeFileSync(file, randomBytes(32).toString("base64"), { mode: 0o600 });
-    }
-    env.PULUMI_CONFIG_PASSPHRASE_FILE = file;
   }
   return env;
 }

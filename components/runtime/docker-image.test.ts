@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { before, describe, it } from "node:test";
+import { parse } from "yaml";
+import { renderKongConfig } from "../kong/render";
+import { installMocks, MockRun, settle } from "../testing/mocks";
+import { generateKongCredentials } from "../../stacks/kong-credentials";
+
+/**
+ * The dev program under mocks (@pulumi/docker cannot run here): the worker containers run the
+ * locally built image by its digest, so new worker code replaces them; a constant tag would not.
+ */
+const PASSWORDS = { "coexist:postgresPassword": "p", "coexist:debeziumPassword": "d", "coexist:mongodbPassword": "m" };
+const devConfig = (parse(fs.readFileSync(path.join(__dirname, "..", "..", "stacks", "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+
+let run: MockRun;
+before(async () => {
+  run = installMocks("dev", { ...devConfig, ...PASSWORDS, "coexist:kongCredentials": generateKongCredentials(renderKongConfig("dev").secretVariables) }, [...Object.keys(PASSWORDS), "coexist:kongCredentials"]);
+  const program = await import("../../stacks/program");
+  await run.runProgram(() => program.main());
+  await settle();
+});
+
+describe("the Docker worker image", () => {
+  it("runs the worker, reconciler and slot exporter by the built image's digest, never by its constant tag", () => {
+    const image = run.one("docker:index/image:Image");
+    const tag = String(image.inputs.imageName);
+    const users = run.byType("docker:index/container:Container").filter((c) => ["sync", "reconciler", "slot-exporter"].some((h) => String(c.inputs.hostname).startsWith(h)));
+    assert.ok(users.length >= 2, `worker containers: ${users.map((c) => c.inputs.hostname).join(", ")}`);
+    for (const c of users) {
+      assert.match(String(c.inputs.image), /^sha256:[0-9a-f]{64}$/, `${c.inputs.hostname} runs ${c.inputs.image}`);
+      assert.notEqual(c.inputs.image, tag, `${c.inputs.hostname} must not run the constant tag ${tag}`);
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
-const script = join(import.meta.dirname, "..", "dataplane");
+const script = join(__dirname, "..", "dataplane");
 
 for (const kube of [false, true]) {
   test(`dataplane status on fresh state${kube ? " (a control-plane state dir, no ports file)" : ""} exits 0 and lists every service`, async () => {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SyncMetrics } from "../../workers/src/runtime/metrics.ts";
-import { buckets, deriveView, histogramQuantile, parseMetrics, renderPlain, renderScreen, type Scrape } from "./live.ts";
+import { SyncMetrics } from "../../workers/src/runtime/metrics.js";
+import { buckets, deriveView, histogramQuantile, parseMetrics, renderPlain, renderScreen, type Scrape } from "./live";
 
 // A small seeded generator (mulberry32); the seed is printed so a failure can be replayed with COEXIST_SEED.
 function rng(seed: number): () => number {

@@ -1,19 +1,7 @@
 // scripts/stack graph <stack>: feeds graph.ts the engine's data for one stack.
 import { spawnSync } from "node:child_process";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { buildGraph, resourcesOfExport, toDot, toMermaid, type GraphResource } from "./graph";
-
-/** The resources a preview would leave in the state: every step but deletes, with its parent (the events carry no dependencies). */
-export function resourcesOfPreview(events: readonly EngineEvent[]): GraphResource[] {
-  const seen = new Map<string, GraphResource>();
-  for (const e of events) {
-    const m = e.resourcePreEvent?.metadata;
-    if (!m || m.op === "delete" || m.op === "discard") continue;
-    const st = m.new ?? m.old;
-    seen.set(m.urn, { urn: m.urn, type: m.type, ...(st?.parent ? { parent: st.parent } : {}), dependencies: [] });
-  }
-  return [...seen.values()];
-}
+import { buildGraph, resourcesOfExport, resourcesOfPreview, toDot, toMermaid, type GraphResource } from "./graph";
 
 /** Graphviz's dot renders the SVG; Debian's graphviz package provides it (scripts/toolchain ensure graphviz). */
 export function renderSvg(dot: string): string {

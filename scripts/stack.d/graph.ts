@@ -1,6 +1,7 @@
 // scripts/stack graph: the stack's resource graph from the engine's own data (a `pulumi stack export`
 // deployment's resources, with their parent and dependencies), grouped by domain, as Mermaid or
 // Graphviz dot. Pure: no engine here; cli.ts feeds it the export.
+import type { EngineEvent } from "@pulumi/pulumi/automation";
 
 export interface GraphResource {
   urn: string;
@@ -21,6 +22,14 @@ const BY_COMPONENT: Record<string, Domain> = {
   workers: "workers",
   kubernetes: "cluster",
 };
+
+const BY_TYPE: [RegExp, Domain][] = [
+  [/kafka\.strimzi\.io\/v\w+:KafkaConnect(or)?$|:Connector$/, "Connect"],
+  [/kafka\.strimzi\.io|^kafka:/, "Kafka"],
+  [/postgresql\.cnpg\.io|^postgresql:/, "PostgreSQL"],
+  [/mongodbcommunity|^mongodbatlas:/, "MongoDB"],
+  [/konghq\.com/, "gateway"],
+];
 
 /** The resources of a `pulumi stack export` (v3 deployment), refusing anything else by name. */
 export function resourcesOfExport(exported: unknown): GraphResource[] {
@@ -49,6 +58,8 @@ export function domainOf(r: GraphResource, byUrn: ReadonlyMap<string, GraphResou
     const m = /^coexist:([a-z]+):/.exec(cur.type);
     if (m && BY_COMPONENT[m[1]!]) return BY_COMPONENT[m[1]!]!;
   }
+  // Outside any coexist component (a flat preview, a bridged provider's resource): by the type's API group.
+  for (const [re, d] of BY_TYPE) if (re.test(r.type)) return d;
   return "stack";
 }
 
@@ -67,7 +78,7 @@ export function buildGraph(resources: readonly GraphResource[], focus?: Readonly
   const edges: Graph["edges"] = [];
   for (const r of resources) {
     for (const d of r.dependencies ?? []) if (byUrn.has(d) && d !== r.urn) edges.push({ from: d, to: r.urn, kind: "dependency" });
-    if (r.parent && byUrn.has(r.parent)) edges.push({ from: r.parent, to: r.urn, kind: "parent" });
+    if (r.parent && r.parent !== r.urn && byUrn.has(r.parent)) edges.push({ from: r.parent, to: r.urn, kind: "parent" });
   }
   let keep: Set<string>;
   if (focus) {
@@ -116,3 +127,16 @@ export function toDot(g: Graph, title: string): string {
   out.push("}");
   return out.join("\n") + "\n";
 }
+
+/** The resources of a preview's steps with their parents (the events carry no dependencies); deletes only withDeleted (the comment draws them, the state graph does not). */
+export function resourcesOfPreview(events: readonly EngineEvent[], opts: { withDeleted?: boolean } = {}): GraphResource[] {
+  const seen = new Map<string, GraphResource>();
+  for (const e of events) {
+    const m = e.resourcePreEvent?.metadata;
+    if (!m || (!opts.withDeleted && (m.op === "delete" || m.op === "discard"))) continue;
+    const st = m.new ?? m.old;
+    seen.set(m.urn, { urn: m.urn, type: m.type, ...(st?.parent ? { parent: st.parent } : {}), dependencies: [] });
+  }
+  return [...seen.values()];
+}
+

@@ -276,8 +276,9 @@ kube_purge() {
 
 kube_port_of() {
   case $1 in
-    etcd) echo "$PORT_ETCD" ;; kube-apiserver) echo "$PORT_APISERVER" ;; kube-controller-manager) echo "$PORT_KCM" ;;
-    kube-scheduler) echo "$PORT_SCHEDULER" ;; kwok) echo "$PORT_KWOK" ;;
+    # Empty until the first `up` picks the ports (status on a fresh clone has no ports file).
+    etcd) echo "${PORT_ETCD:-}" ;; kube-apiserver) echo "${PORT_APISERVER:-}" ;; kube-controller-manager) echo "${PORT_KCM:-}" ;;
+    kube-scheduler) echo "${PORT_SCHEDULER:-}" ;; kwok) echo "${PORT_KWOK:-}" ;;
   esac
 }
 

@@ -24,6 +24,9 @@ Commands:
                        refused for staging and prod, whose stateful resources are protected
   create pr-<n>        render stacks/Pulumi.pr-<n>.yaml from the template (ports shifted per PR) and init it
   outputs <stack>      print the stack's outputs (secrets masked)
+  graph <stack>        the resource graph grouped by domain (--format mermaid|dot|svg; svg needs Graphviz's dot):
+                       from the stack's state (parents and dependencies) when deployed, else from a
+                       preview's engine events (parents only: the events carry no dependencies)
   ephemeral ...        short-lived review stacks: create, up, test, destroy, sweep (scripts/stack ephemeral --help)
 
 Options:
@@ -60,7 +63,7 @@ export interface Parsed {
 }
 
 const FLAGS = ["--json", "--diff", "--yes", "--markdown", "--policy-pack", "--refresh", "--expect-no-changes", "--dry-run", "--if-exists"];
-const VALUED = ["--max-chars", "--pr", "--creator", "--ttl", "--timeout", "--table", "--now", "--id"];
+const VALUED = ["--format", "--max-chars", "--pr", "--creator", "--ttl", "--timeout", "--table", "--now", "--id"];
 
 /** Splits argv into positionals, flags and valued options, refusing anything unknown. */
 export function splitArgs(argv: readonly string[]): { positional: string[]; flags: Set<string>; options: Record<string, string> } {
@@ -87,7 +90,7 @@ export function splitArgs(argv: readonly string[]): { positional: string[]; flag
 export function parseArgs(argv: readonly string[]): Parsed {
   const { positional, flags, options } = splitArgs(argv);
   const [command] = positional;
-  const commands = ["up", "preview", "refresh", "destroy", "create", "outputs", "ephemeral"];
+  const commands = ["up", "preview", "refresh", "destroy", "create", "outputs", "graph", "ephemeral"];
   if (!command || !commands.includes(command)) throw new UsageError(command ? `unknown command "${command}"` : "a command is needed");
   if (command === "ephemeral") {
     const [, sub, stack] = positional;
@@ -98,6 +101,9 @@ export function parseArgs(argv: readonly string[]): Parsed {
       return { command, sub, stack: "", flags, options };
     }
     return { command, sub, stack: checkStackName(stack), flags, options };
+  }
+  if (options.format !== undefined && (command !== "graph" || !["mermaid", "dot", "svg"].includes(options.format))) {
+    throw new UsageError(command !== "graph" ? "--format is an option of graph" : `--format must be mermaid, dot or svg, found "${options.format}"`);
   }
   if (flags.has("--markdown") && command !== "preview") throw new UsageError("--markdown is an option of preview");
   if (options["max-chars"] !== undefined && !/^[1-9][0-9]{2,5}$/.test(options["max-chars"])) throw new UsageError(`--max-chars must be a number of characters (100 to 999999), found "${options["max-chars"]}"`);
@@ -237,7 +243,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   const { main } = await program();
   const engine: Engine = await openUserEngine(p.stack);
   const stack = await engine.stack(p.stack, async () => main());
-  if (p.command !== "outputs") await ensureSecrets(stack, p.stack);
+  if (p.command !== "outputs" && p.command !== "graph") await ensureSecrets(stack, p.stack);
   switch (p.command) {
     case "create":
       log(`${p.stack} created`);
@@ -250,6 +256,9 @@ export async function run(argv: readonly string[]): Promise<number> {
       if (p.flags.has("--markdown")) return previewMarkdown(stack, p);
       if (p.flags.has("--json")) await stack.preview({ ...engineOptions(p), onEvent: (e) => print(`${JSON.stringify(e)}\n`) });
       else await stack.preview({ ...engineOptions(p), onOutput: print, diff: true, color: "auto" });
+      return 0;
+    case "graph":
+      print(await (await import("./graph-cli")).graphOfStack(stack, p.stack, (p.options.format ?? "mermaid") as "mermaid" | "dot" | "svg", log));
       return 0;
     case "refresh":
       await stack.refresh({ onOutput: print, color: "auto" });

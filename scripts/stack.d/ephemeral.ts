@@ -13,12 +13,10 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import { createServer } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as automation from "@pulumi/pulumi/automation";
 import type { Stack } from "@pulumi/pulumi/automation";
-import type { PlatformConfig } from "../../components/platform-config";
 import { ensureSecrets, ensureStackFile, log as stackLog, Parsed, prepareLocal, print } from "./cli";
 import type { Engine } from "./engine";
 import { footprintOf, formatLeftovers, Leftover, leftovers } from "./ephemeral-footprint";
@@ -28,6 +26,7 @@ import { DEFAULT_TTL, TAGS, defaultCreator, ephemeralRefusal, expiresAt, flavour
 import { smokeTest, SmokeResult, SmokeTarget } from "./ephemeral-smoke";
 import { ROOT, UsageError } from "./workspace";
 import { connectUrlWithCredentials } from "./dataplane-env";
+import { configOf, freePort, localLaunch, workerProcess } from "./local-workers";
 
 export const EPHEMERAL_USAGE = `Usage: scripts/stack ephemeral <command> [stack] [options]
 
@@ -85,11 +84,6 @@ async function existing(ctx: EphemeralContext, name: string, what: string): Prom
   return ctx.engine.stack(name, program);
 }
 
-async function configOf(stack: Stack, name: string): Promise<PlatformConfig> {
-  const { parseConfig } = await import("../../stacks/config");
-  const all = await stack.getAllConfig();
-  return parseConfig(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value])), name, Object.entries(all).filter(([, v]) => v.secret).map(([k]) => k));
-}
 
 function gitEmail(): string | undefined {
   try {
@@ -136,16 +130,6 @@ async function servicesOf(name: string): Promise<Services> {
   return { postgresUrl: env.POSTGRES_URL, kafkaBrokers: env.KAFKA_BROKERS.split(","), connectUrl: connectUrlWithCredentials(env), mongoUrl: env.MONGODB_URL, kubeconfig: env.KUBECONFIG };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
 
 export async function ephemeralTest(ctx: EphemeralContext, name: string, opts: { timeoutMs?: number; table?: string } = {}): Promise<SmokeResult> {
   const stack = await ephemeralStack(ctx, name, "ephemeral test");
@@ -168,16 +152,12 @@ export async function ephemeralTest(ctx: EphemeralContext, name: string, opts: {
   // kwok schedules pods but runs no container: the sync worker runs here, as its pod would, with
   // the config the stack rendered (the workerConfig output) and the store the stack points at.
   const env = (await local()).readDataplaneEnv();
-  const all = await stack.getAllConfig();
-  const mongoUrl = all["coexist:mongodbUrl"]?.value ?? env.MONGODB_URL;
-  const workerConfig = { ...(outputs.workerConfig?.value as Record<string, unknown>), metrics: { port: await freePort() } };
+  const launch = await localLaunch(stack, name, "ephemeral test");
+  const mongoUrl = launch.mongoUrl;
+  const spec = workerProcess("sync", launch, { metricsPort: await freePort() });
   const logFile = path.join(ctx.stateDir, `smoke-${name}-sync.log`);
   fs.mkdirSync(ctx.stateDir, { recursive: true });
-  const worker = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "workers", "src", "sync", "main.ts")], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? os.homedir(), COEXIST_CONFIG: JSON.stringify(workerConfig), MONGODB_URL: mongoUrl, COEXIST_MONGODB_COMPAT: "ferretdb-v1" },
-    stdio: ["ignore", "ignore", fs.openSync(logFile, "w")],
-  });
+  const worker = spawn(spec.command, spec.args, { cwd: ROOT, env: spec.env, stdio: ["ignore", "ignore", fs.openSync(logFile, "w")] });
   const exited = new Promise((resolve) => worker.once("exit", resolve));
   try {
     return await smokeTest({

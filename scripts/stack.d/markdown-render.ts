@@ -7,6 +7,7 @@
  */
 import type { PreviewReport, ResourceChange } from "./markdown";
 import { ConnectorDiff, connectorDiffs } from "./markdown-connector";
+import { graphBlock } from "./markdown-graph";
 import { GatewayDiff, gatewayDiffs } from "./markdown-kong";
 import { FieldDiff, lineDiff, showValue } from "./markdown-values";
 
@@ -161,6 +162,7 @@ export function renderPreviewMarkdown(r: PreviewReport, opts: RenderOptions = {}
   const groups: { title: string; blocks: string[] }[] = [
     { title: "#### Debezium connector", blocks: connectorDiffs(r.changes).map(connectorBlock) },
     { title: "#### Gateway routes", blocks: gatewayDiffs(r.changes).map(gatewayBlock) },
+    { title: "#### Resource graph", blocks: [graphBlock(r.resources ?? [], r.changes.map((c) => c.urn))].filter((b): b is string => b !== undefined) },
     { title: `#### Changes by resource (${r.changes.length})`, blocks: [...r.changes].sort((a, b) => RANK[a.op] - RANK[b.op] || a.label.localeCompare(b.label)).map((c) => resourceBlock(c)) },
   ];
   const parts = [...fixed];

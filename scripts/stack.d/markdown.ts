@@ -6,6 +6,7 @@
 import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
 import { statefulReason } from "../../policy/stateful";
 import { describe, Resource } from "../../policy/shapes";
+import { type GraphResource, resourcesOfPreview } from "./graph";
 import { diffValues, FieldDiff, Json, leaves, maskSecrets, readable, underAny, valueAt } from "./markdown-values";
 
 export type ChangeOp = "create" | "update" | "replace" | "delete";
@@ -46,6 +47,8 @@ export interface PreviewReport {
   readonly errors: readonly { readonly message: string; readonly urn?: string }[];
   /** The engine's verdict, when it got that far. */
   readonly result?: string;
+  /** Every resource the preview stepped over (same included), with its parent: the comment's graph. */
+  readonly resources?: readonly GraphResource[];
 }
 
 const OPS: Partial<Record<OpType, ChangeOp>> = { create: "create", update: "update", replace: "replace", delete: "delete" };
@@ -82,7 +85,7 @@ export function collectPreview(stack: string, events: readonly EngineEvent[]): P
     }
   }
   const list = [...changes.values()];
-  return { stack, counts: counts ?? countOf(list), changes: list, violations, errors, result };
+  return { stack, counts: counts ?? countOf(list), changes: list, violations, errors, result, resources: resourcesOfPreview(events, { withDeleted: true }) };
 }
 
 function countOf(changes: readonly ResourceChange[]): Record<string, number> {

@@ -12,7 +12,16 @@ export interface Capture {
 
 export interface RuntimeConfig {
   /** `timeoutMs` bounds every Kafka request and connection attempt. */
-  readonly kafka: { readonly brokers: string[]; readonly clientId: string; readonly groupId: string; readonly timeoutMs: number };
+  readonly kafka: {
+    readonly brokers: string[];
+    readonly clientId: string;
+    readonly groupId: string;
+    readonly timeoutMs: number;
+    /** SASL on the brokers' listener; off unless set. */
+    readonly sasl?: { readonly mechanism: "SCRAM-SHA-512" | "SCRAM-SHA-256" | "PLAIN"; readonly username: string; readonly password: string };
+    /** TLS to the brokers; off unless set. `ca` is a PEM; `verify` defaults to true. */
+    readonly ssl?: { readonly ca?: string; readonly verify?: boolean };
+  };
   /** `timeoutMs` bounds server selection, connecting and every socket read (a hung store fails the batch). */
   readonly mongodb: { readonly database: string; readonly timeoutMs: number };
   /** The source generation the connector stamps as `__epoch`; repairs are written in it. */
@@ -106,6 +115,7 @@ export function parseConfig(raw: unknown): RuntimeConfig {
       clientId: str(kafka.clientId, "kafka.clientId"),
       groupId: str(kafka.groupId, "kafka.groupId"),
       timeoutMs: int(kafka.timeoutMs ?? 10_000, "kafka.timeoutMs", 1_000, 600_000),
+      ...kafkaSecurity(kafka),
     },
     mongodb: { database: str(mongodb.database, "mongodb.database"), timeoutMs: int(mongodb.timeoutMs ?? 60_000, "mongodb.timeoutMs", 1_000, 3_600_000) },
     source: { generation: int(source.generation ?? 0, "source.generation", 0, 0xffff_ffff) },
@@ -144,6 +154,26 @@ function capture(raw: unknown, n: number): Capture {
     key: str(c.key, `captures[${n}].key`),
     transform: c.transform,
   };
+}
+
+const SASL_MECHANISMS = ["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] as const;
+
+function kafkaSecurity(kafka: Record<string, unknown>): Pick<RuntimeConfig["kafka"], "sasl" | "ssl"> {
+  const out: { sasl?: RuntimeConfig["kafka"]["sasl"]; ssl?: RuntimeConfig["kafka"]["ssl"] } = {};
+  if (kafka.sasl !== undefined) {
+    const sasl = obj(kafka.sasl, "kafka.sasl");
+    const mechanism = sasl.mechanism ?? "SCRAM-SHA-512";
+    if (!SASL_MECHANISMS.includes(mechanism as never)) throw new ConfigError("kafka.sasl.mechanism", mechanism, `use one of ${SASL_MECHANISMS.join(", ")}`);
+    out.sasl = { mechanism: mechanism as (typeof SASL_MECHANISMS)[number], username: str(sasl.username, "kafka.sasl.username"), password: str(sasl.password, "kafka.sasl.password") };
+  }
+  if (kafka.ssl !== undefined) {
+    const ssl = obj(kafka.ssl, "kafka.ssl");
+    out.ssl = {
+      ...(ssl.ca === undefined ? {} : { ca: str(ssl.ca, "kafka.ssl.ca") }),
+      ...(ssl.verify === undefined ? {} : { verify: bool(ssl.verify, "kafka.ssl.verify") }),
+    };
+  }
+  return out;
 }
 
 function obj(v: unknown, key: string): Record<string, unknown> {

@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import type * as Rd from "@confluentinc/kafka-javascript";
 import type { RawRecord } from "../sync/change.js";
 import { Ownership, tpKey, type TopicPartition } from "./ownership.js";
@@ -52,10 +51,9 @@ type Consumer = Rd.KafkaConsumer & {
 };
 
 // Loaded on first use so that importing this module (types, pure helpers) never needs the native binding.
-let binding: typeof Rd | undefined;
-function rdkafka(): typeof Rd {
-  binding ??= createRequire(import.meta.url)("@confluentinc/kafka-javascript") as typeof Rd;
-  return binding;
+async function rdkafka(): Promise<typeof Rd> {
+  const m = (await import("@confluentinc/kafka-javascript")) as unknown as { default?: typeof Rd } & typeof Rd;
+  return m.default ?? m;
 }
 
 /** librdkafka's security properties for the options (plaintext when neither is set). */
@@ -109,7 +107,8 @@ export function consumerConfig(o: SourceOptions): Record<string, unknown> {
  * partition's new owner (maybe this member again) re-reads from the committed offset.
  */
 export class LibrdkafkaSource implements RecordSource {
-  readonly #consumer: Consumer;
+  #consumer!: Consumer;
+  readonly #options: SourceOptions;
   readonly #ownership = new Ownership();
   readonly #buffer: RawRecord[] = [];
   readonly #highWater: number;
@@ -127,18 +126,9 @@ export class LibrdkafkaSource implements RecordSource {
   commitsRefused = 0;
 
   constructor(options: SourceOptions) {
+    this.#options = options;
     this.#highWater = options.bufferRecords;
     this.#timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const Kafka = rdkafka();
-    this.#consumer = new Kafka.KafkaConsumer(
-      { ...consumerConfig(options), rebalance_cb: (err: Rd.LibrdKafkaError, tps: Rd.TopicPartition[]) => this.#rebalance(err, tps) },
-      // A new group starts from the beginning so the initial snapshot is never skipped.
-      { "auto.offset.reset": "earliest" },
-    ) as Consumer;
-    this.#consumer.on("event.error", (e: Rd.LibrdKafkaError) => {
-      // Transport errors are retried by librdkafka; only fatal ones stop the worker.
-      if (e.isFatal) this.#fail(new Error(e.message));
-    });
   }
 
   /** The pure ownership state (read-only use: tests and metrics). */
@@ -147,6 +137,16 @@ export class LibrdkafkaSource implements RecordSource {
   }
 
   async start(topics: readonly string[]): Promise<void> {
+    const Kafka = await rdkafka();
+    this.#consumer = new Kafka.KafkaConsumer(
+      { ...consumerConfig(this.#options), rebalance_cb: (err: Rd.LibrdKafkaError, tps: Rd.TopicPartition[]) => this.#rebalance(err, tps) },
+      // A new group starts from the beginning so the initial snapshot is never skipped.
+      { "auto.offset.reset": "earliest" },
+    ) as Consumer;
+    this.#consumer.on("event.error", (e: Rd.LibrdKafkaError) => {
+      // Transport errors are retried by librdkafka; only fatal ones stop the worker.
+      if (e.isFatal) this.#fail(new Error(e.message));
+    });
     await new Promise<void>((resolve, reject) =>
       this.#consumer.connect({ timeout: this.#timeout }, (err) => (err ? reject(new Error(`Kafka connect failed: ${err.message}`)) : resolve())),
     );
@@ -269,7 +269,7 @@ export class LibrdkafkaSource implements RecordSource {
   async close(): Promise<void> {
     this.interrupt();
     this.#closed = true;
-    if (!this.#consumer.isConnected()) return;
+    if (!this.#consumer?.isConnected()) return;
     await new Promise<void>((resolve) => this.#consumer.disconnect(() => resolve()));
   }
 
@@ -309,8 +309,9 @@ export class LibrdkafkaSource implements RecordSource {
 
 /** Dead letters keep the original key and value; the reason travels in headers. Acks from all in-sync replicas, idempotent. */
 export class LibrdkafkaDeadLetterSink implements DeadLetterSink {
-  readonly #producer: Rd.HighLevelProducer;
+  #producer!: Rd.HighLevelProducer;
   readonly #timeout: number;
+  readonly #options: KafkaClientOptions;
   #connected: Promise<void> | undefined;
 
   constructor(
@@ -318,21 +319,25 @@ export class LibrdkafkaDeadLetterSink implements DeadLetterSink {
     private readonly topic: string,
   ) {
     this.#timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#producer = new (rdkafka().HighLevelProducer)({
-      "bootstrap.servers": options.brokers.join(","),
-      "client.id": `${options.clientId}-dlq`,
-      "enable.idempotence": true,
-      acks: -1,
-      "message.timeout.ms": Math.max(this.#timeout * 3, 30_000),
-      "socket.timeout.ms": this.#timeout,
-      ...securityConfig(options),
-    });
+    this.#options = options;
   }
 
   #connect(): Promise<void> {
-    this.#connected ??= new Promise<void>((resolve, reject) =>
-      this.#producer.connect({ timeout: this.#timeout }, (err) => (err ? reject(new Error(`Kafka producer connect failed: ${err.message}`)) : resolve())),
-    );
+    this.#connected ??= (async () => {
+      const Kafka = await rdkafka();
+      this.#producer = new Kafka.HighLevelProducer({
+        "bootstrap.servers": this.#options.brokers.join(","),
+        "client.id": `${this.#options.clientId}-dlq`,
+        "enable.idempotence": true,
+        acks: -1,
+        "message.timeout.ms": Math.max(this.#timeout * 3, 30_000),
+        "socket.timeout.ms": this.#timeout,
+        ...securityConfig(this.#options),
+      });
+      await new Promise<void>((resolve, reject) =>
+        this.#producer.connect({ timeout: this.#timeout }, (err) => (err ? reject(new Error(`Kafka producer connect failed: ${err.message}`)) : resolve())),
+      );
+    })();
     return this.#connected;
   }
 

@@ -15,7 +15,7 @@
  *  - store-limit-upsert: the same documents as guarded replace-one upserts (8 per command,
  *    8 in flight), the shape of every write the per-record baseline and the sink connector send.
  */
-import { PlatformaticSource } from "../../workers/src/kafka/platformatic.js";
+import { LibrdkafkaSource } from "../../workers/src/kafka/librdkafka.js";
 import { decodeOptionsFor } from "../../workers/src/mongo/compat.js";
 import { buildWriteOps, sourceOf } from "../../workers/src/mongo/writer.js";
 import type { Capture } from "../../workers/src/runtime/config.js";
@@ -120,7 +120,7 @@ async function memory(c: ChildConfig): Promise<ChildResult> {
     },
     truncate: async () => memoryStore.truncate(),
   };
-  const source = new PlatformaticSource({ brokers: c.brokers, sasl: c.sasl, clientId: "coexist-bench-memory", groupId: c.groupId, bufferRecords: 2000 });
+  const source = new LibrdkafkaSource({ brokers: c.brokers, sasl: c.sasl, clientId: "coexist-bench-memory", groupId: c.groupId, bufferRecords: 2000 });
   const processor = new BatchProcessor({ captures: c.captures, store, dlq: new MemoryDeadLetters(), metrics, decode: decodeOptionsFor("mongodb") });
   const worker = new SyncWorker({ source, processor, topics: [c.topic], batch: { maxRecords: 1000, maxWaitMs: 50 }, metrics, log: quiet });
   const running = worker.run();
@@ -133,7 +133,7 @@ async function memory(c: ChildConfig): Promise<ChildResult> {
 
 /** Reads the topic and builds the changes coexist would write, per partition, compacted as the worker does. */
 async function changesOf(c: ChildConfig): Promise<Change[]> {
-  const source = new PlatformaticSource({ brokers: c.brokers, sasl: c.sasl, clientId: "coexist-bench-limit", groupId: c.groupId, bufferRecords: 5000 });
+  const source = new LibrdkafkaSource({ brokers: c.brokers, sasl: c.sasl, clientId: "coexist-bench-limit", groupId: c.groupId, bufferRecords: 5000 });
   await source.start([c.topic]);
   const records: RawRecord[] = [];
   while (records.length < c.rows) records.push(...(await source.next(5000, 200)));

@@ -51,10 +51,13 @@ describe("expandDotted", () => {
  * show: MongoDB carrying on after an error, transient error codes. The guard itself is tested
  * against a real store in test/guard.test.ts.
  */
+/** What a replica set answers when the primary steps down before the writes replicate (BulkWriteResult.getWriteConcernError()). */
+const STEP_DOWN = { code: 64, errmsg: "waiting for replication timed out" };
+
 function scriptedDb(
-  script: Array<{ errors: Array<[index: number, code: number]>; processed?: number; network?: boolean }>,
+  script: Array<{ errors: Array<[index: number, code: number, keyPattern?: Document]>; processed?: number; network?: boolean; writeConcern?: boolean }>,
   stored: Document[] = [],
-  inserts: Array<{ errors: Array<[index: number, code: number]>; processed?: number }> = [],
+  inserts: Array<{ errors: Array<[index: number, code: number]>; processed?: number; writeConcern?: boolean }> = [],
 ) {
   const calls: number[] = [];
   const inserted: unknown[][] = [];
@@ -68,7 +71,7 @@ function scriptedDb(
         inserted.push(docs);
         const step = inserts.shift() ?? { errors: [] };
         const processed = step.processed ?? docs.length;
-        const result = { insertedCount: processed - step.errors.length, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, upsertedIds: {}, insertedIds: {} };
+        const result = { insertedCount: processed - step.errors.length, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, upsertedIds: {}, insertedIds: {}, getWriteConcernError: () => (step.writeConcern ? STEP_DOWN : undefined) };
         if (step.errors.length === 0) return result;
         throw new MongoBulkWriteError(
           { message: "bulk", code: step.errors[0]?.[1] ?? 0, writeErrors: step.errors.map(([index, code]) => ({ index, code, errmsg: `E${code}` })) } as never,
@@ -85,12 +88,11 @@ function scriptedDb(
         if (step.network) throw new MongoBulkWriteError(new MongoNetworkTimeoutError("connection 5 to 127.0.0.1:27017 timed out") as never, { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, upsertedIds: {}, insertedIds: {} } as never);
         const processed = step.processed ?? ops.length;
         const ok = processed - step.errors.length;
-        const result = { insertedCount: 0, matchedCount: ok, modifiedCount: ok, deletedCount: 0, upsertedCount: 0, upsertedIds: {}, insertedIds: {} };
+        const result = { insertedCount: 0, matchedCount: ok, modifiedCount: ok, deletedCount: 0, upsertedCount: 0, upsertedIds: {}, insertedIds: {}, getWriteConcernError: () => (step.writeConcern ? STEP_DOWN : undefined) };
         if (step.errors.length === 0) return result;
-        throw new MongoBulkWriteError(
-          { message: "bulk", code: step.errors[0]?.[1] ?? 0, writeErrors: step.errors.map(([index, code]) => ({ index, code, errmsg: `E${code}` })) } as never,
-          result as never,
-        );
+        // As the driver's WriteError: the server's raw error (with MongoDB's keyPattern) under `err`.
+        const writeErrors = step.errors.map(([index, code, keyPattern]) => ({ index, code, errmsg: `E${code}`, err: { index, code, errmsg: `E${code}`, ...(keyPattern ? { keyPattern } : {}) } }));
+        throw new MongoBulkWriteError({ message: "bulk", code: step.errors[0]?.[1] ?? 0, writeErrors } as never, result as never);
       },
     }),
   } as unknown as Db;
@@ -168,6 +170,45 @@ describe("writeChanges against scripted server answers", () => {
     assert.deepEqual(
       inserted.map((d) => d.length),
       [100, 100, 50],
+    );
+  });
+
+  it("fails the batch when a bulk with a duplicate key also carries a write-concern error (MongoBulkWriteError.result)", async () => {
+    const { db } = scriptedDb([{ errors: [[0, 11000]], writeConcern: true }], [{ _id: 1, _v: base.v }]);
+    await assert.rejects(writeChanges(db, "orders", [change(1), change(2)]), /write concern not satisfied: waiting for replication timed out \(code 64\)/);
+  });
+
+  it("fails the batch when an insert with a duplicate key also carries a write-concern error", async () => {
+    const { db, calls } = scriptedDb([], [{ _id: 1, _v: base.v }], [{ errors: [[0, 11000]], writeConcern: true }]);
+    await assert.rejects(writeChanges(db, "orders", [created(1), created(2)]), /write concern not satisfied/);
+    assert.deepEqual(calls, [], "nothing more is sent once the concern failed");
+  });
+
+  it("MongoDB: a duplicate key whose keyPattern names another unique index is a conflict, even when the stored _v looks stale", async () => {
+    // The stored document has the same _v: read back, it would count as stale and be skipped silently.
+    const { db } = scriptedDb([{ errors: [[0, 11000, { email: 1 }]] }], [{ _id: 1, _v: base.v }]);
+    const r = await writeChanges(db, "orders", [change(1), change(2)], "mongodb");
+    assert.equal(r.stale, 0);
+    assert.deepEqual(
+      r.conflicts.map((c) => [c.change.id, c.message]),
+      [[1, "unique index on email: E11000"]],
+    );
+  });
+
+  it("MongoDB: a duplicate key on _id (keyPattern {_id: 1}) against an equal stored _v is stale, not a conflict", async () => {
+    const { db } = scriptedDb([{ errors: [[0, 11000, { _id: 1 }]] }], [{ _id: 1, _v: base.v }]);
+    const r = await writeChanges(db, "orders", [change(1), change(2)], "mongodb");
+    assert.deepEqual([r.stale, r.conflicts.length], [1, 0]);
+  });
+
+  it("FerretDB v1 (no keyPattern): reads the stored version back; older stored _v means another unique index collided", async () => {
+    const older = encodeVersion(version(1, STREAM, 50));
+    const { db } = scriptedDb([{ errors: [[0, 11000], [1, 11000]] }], [{ _id: 1, _v: base.v }, { _id: 2, _v: older }]);
+    const r = await writeChanges(db, "orders", [change(1), change(2)], "ferretdb-v1");
+    assert.equal(r.stale, 1);
+    assert.deepEqual(
+      r.conflicts.map((c) => c.change.id),
+      [2],
     );
   });
 

@@ -177,6 +177,7 @@ async function insertChunk(db: Db, collection: string, chunk: readonly Change[],
     return { applied: r.insertedCount, retry: [] };
   } catch (e) {
     if (!(e instanceof MongoBulkWriteError)) throw e;
+    throwOnWriteConcernError(collection, e);
     const errors = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
     if (errors.length === 0) throw new Error(`${collection}: insert failed: ${e.message}`, { cause: e });
     const inserted = e.result.insertedCount;
@@ -213,6 +214,7 @@ async function guardedChunk(db: Db, collection: string, chunk: readonly Change[]
       done = slice.length;
     } catch (e) {
       if (!(e instanceof MongoBulkWriteError)) throw e;
+      throwOnWriteConcernError(collection, e);
       const errors = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
       // The driver also wraps a network or server error in MongoBulkWriteError, with no write
       // errors: nothing is known about the writes, so the batch fails and is retried.
@@ -235,6 +237,18 @@ async function guardedChunk(db: Db, collection: string, chunk: readonly Change[]
     }
     offset += done;
   }
+}
+
+/**
+ * A bulk with write errors *and* a write-concern error (a primary stepping down while some
+ * writes hit duplicates) is reported as a MongoBulkWriteError carrying the write errors; the
+ * write-concern error is only in its result (`getWriteConcernError()`). Writes acknowledged
+ * without the requested concern can be rolled back, so the batch fails and is not committed.
+ */
+function throwOnWriteConcernError(collection: string, e: MongoBulkWriteError): void {
+  const result = e.result as { getWriteConcernError?: () => { code?: number; errmsg?: string } | undefined } | undefined;
+  const wce = typeof result?.getWriteConcernError === "function" ? result.getWriteConcernError() : undefined;
+  if (wce) throw new Error(`${collection}: write concern not satisfied: ${wce.errmsg ?? "write concern error"} (code ${wce.code ?? "?"}); refusing to commit the batch`, { cause: e });
 }
 
 function limited<T>(flavor: StoreFlavor, f: () => Promise<T>): Promise<T> {

@@ -52,6 +52,20 @@ describe("parseConfig", () => {
     rejects((c) => delete c.mongodb, /"mongodb"/);
     rejects((c) => (c.source = { generation: -1 }), /source\.generation.*between 0 and 4294967295/);
     rejects((c) => (c.tombstones = { ttlSeconds: 0 }), /tombstones\.ttlSeconds/);
+    rejects((c) => (c.kafka.sasl = { mechanism: "GSSAPI", username: "u", password: "p" }), /kafka\.sasl\.mechanism.*SCRAM-SHA-512/);
+    rejects((c) => (c.kafka.sasl = { username: "u" }), /KAFKA_SASL_PASSWORD/);
+    rejects((c) => (c.kafka.tls = { verify: "no" }), /kafka\.tls\.verify/);
+  });
+
+  it("leaves Kafka SASL and TLS off by default and reads them when set (SCRAM-SHA-512 by default)", () => {
+    const off = parseConfig(structuredClone(valid));
+    assert.deepEqual([off.kafka.sasl, off.kafka.tls], [undefined, undefined]);
+    const c = structuredClone(valid) as Record<string, any>;
+    c.kafka.sasl = { username: "sync", password: "s3cret" };
+    c.kafka.tls = { ca: "-----BEGIN CERTIFICATE-----" };
+    const on = parseConfig(c);
+    assert.deepEqual(on.kafka.sasl, { mechanism: "SCRAM-SHA-512", username: "sync", password: "s3cret" });
+    assert.deepEqual(on.kafka.tls, { ca: "-----BEGIN CERTIFICATE-----" });
   });
 });
 

@@ -18,12 +18,16 @@ export interface RuntimeConfig {
     readonly groupId: string;
     readonly timeoutMs: number;
     /**
-     * SCRAM login (the broker's client listener requires it wherever auth is on). The password is
-     * `password` or, on Kubernetes, the env var KAFKA_SASL_PASSWORD (from the User Operator's Secret).
+     * SCRAM login (the broker's client listener requires it wherever auth is on); off unless set.
+     * The password is `password` or, on Kubernetes, the env var KAFKA_SASL_PASSWORD (from the User
+     * Operator's Secret). `mechanism` @default "SCRAM-SHA-512"
      */
     readonly sasl?: { readonly mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512"; readonly username: string; readonly password: string };
-    /** TLS to the brokers; the CA is the PEM in KAFKA_SSL_CA_PEM. */
-    readonly tls?: { readonly ca: string };
+    /**
+     * TLS to the brokers; off unless set. `true` takes the CA from the PEM in KAFKA_SSL_CA_PEM;
+     * an object gives `ca` (a PEM) and `verify` (@default true).
+     */
+    readonly tls?: { readonly ca?: string; readonly verify?: boolean };
   };
   /** `timeoutMs` bounds server selection, connecting and every socket read (a hung store fails the batch). */
   readonly mongodb: { readonly database: string; readonly timeoutMs: number };
@@ -89,10 +93,20 @@ export function requireEnv(env: NodeJS.ProcessEnv, name: string, example: string
 function sasl(raw: unknown, env: NodeJS.ProcessEnv): NonNullable<RuntimeConfig["kafka"]["sasl"]> {
   const o = obj(raw, "kafka.sasl");
   const password = o.password === undefined ? requireEnv(env, "KAFKA_SASL_PASSWORD", "the password of the worker's Kafka user") : str(o.password, "kafka.sasl.password");
-  if (o.mechanism !== "SCRAM-SHA-256" && o.mechanism !== "SCRAM-SHA-512") {
-    throw new ConfigError("kafka.sasl.mechanism", o.mechanism, 'set "SCRAM-SHA-512" (or "SCRAM-SHA-256"), the mechanism the broker\'s listener enables');
+  const mechanism = o.mechanism ?? "SCRAM-SHA-512";
+  if (mechanism !== "SCRAM-SHA-256" && mechanism !== "SCRAM-SHA-512") {
+    throw new ConfigError("kafka.sasl.mechanism", mechanism, 'set "SCRAM-SHA-512" (or "SCRAM-SHA-256"), the mechanism the broker\'s listener enables');
   }
-  return { mechanism: o.mechanism, username: str(o.username, "kafka.sasl.username"), password };
+  return { mechanism, username: str(o.username, "kafka.sasl.username"), password };
+}
+
+function tls(raw: unknown, env: NodeJS.ProcessEnv): NonNullable<RuntimeConfig["kafka"]["tls"]> {
+  if (raw === true) return { ca: requireEnv(env, "KAFKA_SSL_CA_PEM", "the PEM of the cluster CA") };
+  const o = obj(raw, "kafka.tls");
+  return {
+    ...(o.ca === undefined ? {} : { ca: str(o.ca, "kafka.tls.ca") }),
+    ...(o.verify === undefined ? {} : { verify: bool(o.verify, "kafka.tls.verify") }),
+  };
 }
 
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -128,7 +142,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
       groupId: str(kafka.groupId, "kafka.groupId"),
       timeoutMs: int(kafka.timeoutMs ?? 10_000, "kafka.timeoutMs", 1_000, 600_000),
       ...(kafka.sasl === undefined ? {} : { sasl: sasl(kafka.sasl, env) }),
-      ...(kafka.tls === true ? { tls: { ca: requireEnv(env, "KAFKA_SSL_CA_PEM", "the PEM of the cluster CA") } } : {}),
+      ...(kafka.tls === undefined || kafka.tls === false ? {} : { tls: tls(kafka.tls, env) }),
     },
     mongodb: { database: str(mongodb.database, "mongodb.database"), timeoutMs: int(mongodb.timeoutMs ?? 60_000, "mongodb.timeoutMs", 1_000, 3_600_000) },
     source: { generation: int(source.generation ?? 0, "source.generation", 0, 0xffff_ffff) },
@@ -168,6 +182,8 @@ function capture(raw: unknown, n: number): Capture {
     transform: c.transform,
   };
 }
+
+
 
 function obj(v: unknown, key: string): Record<string, unknown> {
   if (v === null || typeof v !== "object" || Array.isArray(v)) throw new ConfigError(key, v ?? null, "it must be an object");

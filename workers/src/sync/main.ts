@@ -1,5 +1,5 @@
 import { MongoClient } from "mongodb";
-import { PlatformaticDeadLetterSink, PlatformaticSource } from "../kafka/platformatic.js";
+import { LibrdkafkaDeadLetterSink, LibrdkafkaSource } from "../kafka/librdkafka.js";
 import { mongoOptions } from "../mongo/client.js";
 import { decodeOptionsFor, storeFlavor } from "../mongo/compat.js";
 import { purgeTombstones } from "../mongo/purge.js";
@@ -34,9 +34,9 @@ async function main(): Promise<number> {
   const mongo = new MongoClient(mongoUrl, mongoOptions(config.kafka.clientId, config.mongodb.timeoutMs));
   await mongo.connect();
   const db = mongo.db(config.mongodb.database);
-  const kafka = { brokers: config.kafka.brokers, clientId: config.kafka.clientId, timeoutMs: config.kafka.timeoutMs, sasl: config.kafka.sasl, tls: config.kafka.tls };
-  const source = new PlatformaticSource({ ...kafka, groupId: config.kafka.groupId, bufferRecords: config.batch.maxRecords * 2 });
-  const dlq = new PlatformaticDeadLetterSink(kafka, config.dlqTopic);
+  const kafka = { brokers: config.kafka.brokers, clientId: config.kafka.clientId, timeoutMs: config.kafka.timeoutMs, sasl: config.kafka.sasl, ssl: config.kafka.tls };
+  const source = new LibrdkafkaSource({ ...kafka, groupId: config.kafka.groupId, bufferRecords: config.batch.maxRecords * 2 });
+  const dlq = new LibrdkafkaDeadLetterSink(kafka, config.dlqTopic);
   const processor = new BatchProcessor({
     captures: config.captures,
     store: { write: (collection, changes) => writeChanges(db, collection, changes, flavor), truncate: (t) => applyTruncate(db, t) },

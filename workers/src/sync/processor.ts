@@ -4,7 +4,7 @@ import type { Rejection, WriteOutcome } from "../mongo/writer.js";
 import type { Capture } from "../runtime/config.js";
 import type { SyncMetrics } from "../runtime/metrics.js";
 import { parseRecord, type Change, type RawRecord, type Truncate } from "./change.js";
-import { compactByKey } from "./compact.js";
+import { compactRounds } from "./compact.js";
 
 /** Where compacted changes go; MongoDB in production (mongo/writer.ts, mongo/truncate.ts). */
 export interface ChangeStore {
@@ -99,9 +99,18 @@ export class BatchProcessor {
     const truncated = await this.#truncate(batch.truncates);
 
     const writes = [...batch.partitions.values()].map(async (changes) => {
-      const compacted = compactByKey(changes);
+      const rounds = compactRounds(changes);
       const collection = (changes[0] as Change).capture.collection;
-      const result = await this.deps.store.write(collection, compacted);
+      // Rounds in order: a key's partial images are applied after its full image (compact.ts).
+      const result = { applied: 0, stale: 0, rejected: [] as Rejection[], conflicts: [] as Rejection[] } satisfies WriteOutcome;
+      for (const round of rounds) {
+        const r = await this.deps.store.write(collection, round);
+        result.applied += r.applied;
+        result.stale += r.stale;
+        result.rejected.push(...r.rejected);
+        result.conflicts.push(...r.conflicts);
+      }
+      const compacted = rounds.flat();
       return { collection, compactedAway: changes.length - compacted.length, compacted, result };
     });
     let results: Awaited<(typeof writes)[number]>[];

@@ -68,9 +68,9 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ t: "join" as const }) },
   { weight: 1, arbitrary: fc.constant({ t: "leave" as const }) },
   { weight: 1, arbitrary: fc.constant({ t: "crash" as const }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("storeFail" as const), n: fc.integer({ min: 1, max: 3 }) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("storeFail" as const), n: fc.integer({ min: 1, max: 4 }) }) },
   { weight: 1, arbitrary: fc.constant({ t: "halfApply" as const }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("collide" as const), key, n: fc.integer({ min: 1, max: 3 }) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("collide" as const), key, n: fc.integer({ min: 1, max: 8 }) }) },
   { weight: 3, arbitrary: fc.constant({ t: "tick" as const }) },
 );
 
@@ -385,7 +385,7 @@ export class Run {
         this.db.faults.halfApplyNext++;
         return;
       case "collide":
-        // Transient: fewer times than the processor's conflict attempts (5).
+        // Transient: each attempt collides at most twice (insert, then the guarded upsert), so at most 4 conflicting attempts, fewer than the processor's 5.
         this.db.faults.collide.set(keyOf(s.key), s.n);
         return;
       case "tick":
@@ -437,5 +437,8 @@ export async function runSchedule(s: Schedule): Promise<RunResult> {
 /** The property, for fast-check. Throws with the problems found (fast-check prints the seed and the shrunk schedule). */
 export const modelProperty = fc.asyncProperty(scheduleArb, async (s) => {
   const r = await runSchedule(s);
-  if (!r.ok) throw new Error(r.problems.join("\n"));
+  if (!r.ok) {
+    console.error(`model: ${JSON.stringify(s)}\n  ${r.problems.join("\n  ")}`);
+    throw new Error(r.problems.join("\n"));
+  }
 });

@@ -222,6 +222,7 @@ export class Run {
   #steps: Step[];
   #nextId = 0;
   #idle = 0;
+  readonly #collisions = new Map<number, number>();
   #stuck: string | undefined;
   lastError: string | undefined;
   #polls = 0;
@@ -384,10 +385,16 @@ export class Run {
       case "halfApply":
         this.db.faults.halfApplyNext++;
         return;
-      case "collide":
-        // Transient: every conflicting attempt consumes at least one collision, so at most 4 of them, fewer than the processor's 5.
-        this.db.faults.collide.set(keyOf(s.key), s.n);
+      case "collide": {
+        // Transient: every conflicting attempt consumes at least one collision; at most 4 per
+        // key over the whole run, so fewer conflicting attempts than the processor's 5.
+        const given = this.#collisions.get(s.key) ?? 0;
+        const n = Math.min(s.n, 4 - given);
+        this.#collisions.set(s.key, given + n);
+        const k = keyOf(s.key);
+        this.db.faults.collide.set(k, (this.db.faults.collide.get(k) ?? 0) + n);
         return;
+      }
       case "tick":
         return;
     }

@@ -68,9 +68,11 @@ export function mergeDocs(base: Record<string, unknown>, next: Record<string, un
   return out;
 }
 
-/** A map key that distinguishes 1 from "1" but not the number 1 from Long(1). */
+/** A map key that distinguishes 1 from "1" but not the number 1 from Long(1); a composite key by its columns in order. */
 export function idKey(id: DocumentId): string {
   if (typeof id === "string") return `s:${id}`;
   if (id instanceof Long) return `n:${id.toString()}`;
-  return `n:${id}`;
+  if (typeof id === "number") return `n:${id}`;
+  // A composite key: its columns in order (see change.ts).
+  return `c:${JSON.stringify(Object.entries(id).map(([k, v]) => [k, idKey(v)]))}`;
 }

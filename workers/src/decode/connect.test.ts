@@ -73,6 +73,15 @@ describe("decodeRow", () => {
     assert.deepEqual(out.unavailable, ["notes"]);
   });
 
+  it("reports an unchanged TOASTed array column (a one-element array of the placeholder), issue 14 §1.8", () => {
+    const schema = { type: "struct", fields: [f("id", "int64"), { field: "tags", type: "array", optional: true, items: { type: "string", optional: true } }, { field: "blobs", type: "array", optional: true, items: { type: "bytes", optional: true } }] };
+    const out = decodeRow(schema, { id: 1, tags: [UNAVAILABLE_PLACEHOLDER], blobs: [Buffer.from(UNAVAILABLE_PLACEHOLDER).toString("base64")] }, opts);
+    assert.deepEqual(out.row, { id: 1 });
+    assert.deepEqual(out.unavailable, ["tags", "blobs"]);
+    // A real one-element array is a value.
+    assert.deepEqual(decodeRow(schema, { id: 1, tags: ["x"], blobs: [] }, opts).unavailable, []);
+  });
+
   it("refuses an unflattened envelope", () => {
     assert.throws(() => decodeRow({ type: "string" }, {}, opts), /flattening SMT/);
   });

@@ -165,6 +165,12 @@ export function isoToDate(text: string, path: string): Date {
 function isPlaceholder(schema: ConnectSchema, raw: unknown): boolean {
   if (schema.type === "string") return raw === UNAVAILABLE_PLACEHOLDER;
   if (schema.type === "bytes" && schema.name === undefined) return raw === UNAVAILABLE_BYTES_B64;
+  // An unchanged TOASTed array column: Debezium sends a one-element array of the placeholder
+  // (text[] → ["__debezium_unavailable_value"], bytea[] → its base64).
+  if (schema.type === "array" && Array.isArray(raw) && raw.length === 1) {
+    const el = raw[0];
+    return el === UNAVAILABLE_PLACEHOLDER || (schema.items !== undefined && isPlaceholder(schema.items, el));
+  }
   return false;
 }
 

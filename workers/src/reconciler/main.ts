@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, requireEnv, type RuntimeConfig } from "../runt
 import { startHttp } from "../runtime/http.js";
 import { jsonLogger } from "../runtime/log.js";
 import { parseCron, type CronSchedule } from "./cron.js";
-import { reconcileTable, type TableReport } from "./reconcile.js";
+import { failedReport, reconcileTable, type TableReport } from "./reconcile.js";
 import { ReconcileMetrics, summarize } from "./report.js";
 
 const log = jsonLogger("reconciler");
@@ -128,7 +128,14 @@ async function runOnce(input: RunInput): Promise<void> {
     for (const capture of input.config.captures) {
       log.info("scanning", { table: capture.table, collection: capture.collection, repair: input.repair });
       const ctx = { pool, db, batchSize: input.config.reconciler.batchSize, repair: input.repair, decode: input.decode, log, generation: input.config.source.generation };
-      tables.push(await reconcileTable(ctx, capture));
+      // One table's failure (a column type it cannot read, a lost connection) is reported and
+      // counted; the other tables are still reconciled (issue 14 §1.8).
+      try {
+        tables.push(await reconcileTable(ctx, capture));
+      } catch (e) {
+        log.error("table not reconciled", { table: capture.table, error: (e as Error).message });
+        tables.push(failedReport(capture, e));
+      }
     }
     const run = summarize(tables, startedAt, input.repair);
     process.stdout.write(`${JSON.stringify(run)}\n`);

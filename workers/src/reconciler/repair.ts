@@ -44,24 +44,50 @@ export function isAhead(doc: Document, generation: number, walLsn: bigint): bool
 }
 
 /**
- * Applies the repairs one write at a time: they are few, and this keeps the accounting exact
- * on servers that stop an unordered bulk at the first error (FerretDB v1). Returns how many
- * took effect; the rest lost a race with CDC and were skipped.
+ * Codes with which MongoDB refuses one document for good (as mongo/writer.ts's REJECTED_CODES):
+ * such a repair is counted as rejected and the run goes on (issue 14 §1.8).
  */
-export async function applyRepairs(collection: Collection, divergences: readonly Divergence[], table: string, version: Version, now: Date = new Date()): Promise<number> {
+const REJECTED_CODES = new Set([2, 14, 52, 55, 56, 57, 121, 10334, 17419, 17280]);
+
+export interface RepairOutcome {
+  /** Repairs that took effect; the others lost a race with CDC and were skipped, or were rejected. */
+  readonly applied: number;
+  /** Repairs the store refused for good (invalid or too large a document), by `_id`. */
+  readonly rejected: ReadonlyArray<{ readonly id: unknown; readonly message: string }>;
+}
+
+/**
+ * Applies the repairs one write at a time: they are few, and this keeps the accounting exact
+ * on servers that stop an unordered bulk at the first error (FerretDB v1). One rejected repair
+ * does not stop the others.
+ */
+export async function applyRepairs(
+  collection: Pick<Collection, "insertOne" | "replaceOne">,
+  divergences: readonly Divergence[],
+  table: string,
+  version: Version,
+  now: Date = new Date(),
+): Promise<RepairOutcome> {
   let applied = 0;
+  const rejected: Array<{ id: unknown; message: string }> = [];
   for (const op of buildRepairOps(divergences, table, version, now)) {
-    if ("insertOne" in op) {
-      try {
-        await collection.insertOne(op.insertOne.document);
-        applied++;
-      } catch (e) {
-        if (!(e instanceof MongoServerError && e.code === DUPLICATE_KEY)) throw e;
+    try {
+      if ("insertOne" in op) {
+        try {
+          await collection.insertOne(op.insertOne.document);
+          applied++;
+        } catch (e) {
+          if (!(e instanceof MongoServerError && e.code === DUPLICATE_KEY)) throw e;
+        }
+      } else if ("replaceOne" in op) {
+        const r = await collection.replaceOne(op.replaceOne.filter, op.replaceOne.replacement);
+        applied += r.modifiedCount;
       }
-    } else if ("replaceOne" in op) {
-      const r = await collection.replaceOne(op.replaceOne.filter, op.replaceOne.replacement);
-      applied += r.modifiedCount;
+    } catch (e) {
+      if (!(e instanceof MongoServerError && typeof e.code === "number" && REJECTED_CODES.has(e.code))) throw e;
+      const id = "insertOne" in op ? op.insertOne.document._id : "replaceOne" in op ? (op.replaceOne.filter as Document)._id : undefined;
+      rejected.push({ id, message: `${e.message} (code ${e.code})` });
     }
   }
-  return applied;
+  return { applied, rejected };
 }

@@ -6,7 +6,7 @@ export interface RunReport {
   durationMs: number;
   repair: boolean;
   tables: TableReport[];
-  totals: { rows: number; missing: number; extra: number; different: number; ahead: number; unrepresentable: number; repaired: number; changedDuringScan: number };
+  totals: { rows: number; missing: number; extra: number; different: number; ahead: number; unrepresentable: number; repaired: number; changedDuringScan: number; repairRejected: number; failedTables: number };
 }
 
 export function summarize(tables: TableReport[], startedAt: Date, repair: boolean, now: Date = new Date()): RunReport {
@@ -25,6 +25,8 @@ export function summarize(tables: TableReport[], startedAt: Date, repair: boolea
       unrepresentable: sum((t) => t.unrepresentable),
       repaired: sum((t) => t.repaired.missing + t.repaired.extra + t.repaired.different + t.repaired.ahead),
       changedDuringScan: sum((t) => t.changedDuringScan),
+      repairRejected: sum((t) => t.repairRejected),
+      failedTables: sum((t) => (t.error === undefined ? 0 : 1)),
     },
   };
 }
@@ -40,6 +42,8 @@ export class ReconcileMetrics {
   readonly #repaired: Gauge;
   readonly #rows: Gauge;
   readonly #changed: Gauge;
+  readonly #tableFailed: Gauge;
+  readonly #repairRejected: Gauge;
   readonly #duration: Gauge;
   readonly #last: Gauge;
   readonly running: Gauge;
@@ -51,6 +55,8 @@ export class ReconcileMetrics {
     this.#repaired = g("coexist_reconcile_repaired_documents", "Divergences repaired by the last run, by kind", ["table", "collection", "kind"]);
     this.#rows = g("coexist_reconcile_rows", "Rows scanned in the last run", ["table", "collection"]);
     this.#changed = g("coexist_reconcile_changed_during_scan", "Divergences left to CDC because the row changed after the scan", ["table", "collection"]);
+    this.#tableFailed = g("coexist_reconcile_table_failed", "1 when the last run could not reconcile the table (see the run's log); the other tables still ran", ["table", "collection"]);
+    this.#repairRejected = g("coexist_reconcile_repairs_rejected", "Repairs the store refused for good in the last run", ["table", "collection"]);
     this.#duration = g("coexist_reconcile_duration_seconds", "Duration of the last run");
     this.#last = g("coexist_reconcile_last_run_timestamp_seconds", "Start of the last completed run");
     this.running = g("coexist_reconcile_running", "1 while a run is in progress");
@@ -65,6 +71,8 @@ export class ReconcileMetrics {
       for (const kind of ["missing", "extra", "different", "ahead"] as const) this.#repaired.set({ ...l, kind }, t.repaired[kind]);
       this.#rows.set(l, t.rows);
       this.#changed.set(l, t.changedDuringScan);
+      this.#tableFailed.set(l, t.error === undefined ? 0 : 1);
+      this.#repairRejected.set(l, t.repairRejected);
     }
     this.#duration.set(run.durationMs / 1000);
     this.#last.set(Date.parse(run.startedAt) / 1000);

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { Decimal128, Long } from "mongodb";
 import { changeEvent, CUSTOMERS, ORDERS, orderRecord, orderSchema, raw, tombstone, truncateRecord } from "../testing/records.js";
 import { parseRecord, type Change } from "./change.js";
+import { idKey } from "./compact.js";
 import { encodeVersion, SNAPSHOT, STREAM, version } from "./version.js";
 
 const captures = new Map([ORDERS, CUSTOMERS].map((c) => [c.topic, c]));
@@ -83,7 +84,8 @@ describe("parseRecord", () => {
   const poisons: Array<[string, Parameters<typeof parseRecord>[0], string]> = [
     ["garbage value", raw(ORDERS.topic, { order_id: 1 }, "not json {", 0n), "invalid-json"],
     ["no key", raw(ORDERS.topic, null, changeEvent("c", { order_id: 1 }, { lsn: 1, offset: 0n }), 0n), "missing-key"],
-    ["key without the key column", raw(ORDERS.topic, { id: 1 }, changeEvent("c", { order_id: 1 }, { lsn: 1, offset: 0n }), 0n), "missing-key"],
+    ["key without the key column", raw(ORDERS.topic, {}, changeEvent("c", { order_id: 1 }, { lsn: 1, offset: 0n }), 0n), "missing-key"],
+    ["key with another column than the key", raw(ORDERS.topic, { id: 1 }, changeEvent("c", { order_id: 1 }, { lsn: 1, offset: 0n }), 0n), "invalid-key"],
     ["unknown topic", raw("coexist.public.nope", { id: 1 }, "{}", 0n), "unknown-topic"],
     ["no Connect envelope", raw(ORDERS.topic, { order_id: 1 }, { order_id: 1 }, 0n), "invalid-envelope"],
     ["a flattened record (the unwrap SMT still configured)", raw(ORDERS.topic, { order_id: 1 }, { schema: { type: "struct", fields: [] }, payload: { order_id: 1, __op: "c", __lsn: 5 } }, 0n), "invalid-envelope"],
@@ -109,5 +111,35 @@ describe("parseRecord", () => {
     const p = parseRecord(orderRecord({ order_id: 1, items: '{"not":"an array"}' }, { lsn: 1, offset: 0n }), captures, opts);
     assert.equal(p.kind, "poison");
     assert.match((p as { message: string }).message, /transform "order".*items/);
+  });
+});
+
+describe("composite primary keys (issue 14 §1.7)", () => {
+  const opts2 = { decimals: "decimal128" } as const;
+  const composite = { ...ORDERS, key: "tenant_id,order_id" };
+  const event = changeEvent("c", { order_id: 7 }, { lsn: 1, offset: 0n });
+
+  it("makes _id a document of the key columns in the configured order", () => {
+    const p = parseRecord(raw(ORDERS.topic, { order_id: 7, tenant_id: "t1" }, event, 0n), new Map([[ORDERS.topic, composite]]), opts2);
+    assert.equal(p.kind, "change");
+    const id = (p as { change: Change }).change.id as Record<string, unknown>;
+    assert.deepEqual(Object.entries(id), [["tenant_id", "t1"], ["order_id", 7]]);
+  });
+
+  it("keeps rows that share one key column apart", () => {
+    const ids = ["t1", "t2"].map((t) => (parseRecord(raw(ORDERS.topic, { tenant_id: t, order_id: 7 }, event, 0n), new Map([[ORDERS.topic, composite]]), opts2) as { change: Change }).change.id);
+    assert.notEqual(idKey(ids[0] as Change["id"]), idKey(ids[1] as Change["id"]));
+  });
+
+  it("dead-letters a key with a column the capture does not name, never collapsing rows into one document", () => {
+    const p = parseRecord(raw(ORDERS.topic, { tenant_id: "t1", order_id: 7 }, event, 0n), new Map([[ORDERS.topic, ORDERS]]), opts2);
+    assert.equal(p.kind, "poison");
+    assert.equal((p as { reason: string }).reason, "invalid-key");
+    assert.match((p as { message: string }).message, /tenant_id.*set captures\[\]\.key to "tenant_id,order_id"/);
+  });
+
+  it("reports a composite key missing one of its columns", () => {
+    const p = parseRecord(raw(ORDERS.topic, { order_id: 7 }, event, 0n), new Map([[ORDERS.topic, composite]]), opts2);
+    assert.equal((p as { reason: string }).reason, "missing-key");
   });
 });

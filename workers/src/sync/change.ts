@@ -16,7 +16,9 @@ export interface RawRecord {
   readonly value: Buffer | null;
 }
 
-export type DocumentId = string | number | Long;
+/** A composite primary key's `_id`: the key columns in the configured order. */
+export type CompositeId = { readonly [column: string]: string | number | Long };
+export type DocumentId = string | number | Long | CompositeId;
 
 /** One row change ready to be written: either a document image or a delete. */
 export interface Change {
@@ -102,19 +104,51 @@ export function parseRecord(record: RawRecord, captures: ReadonlyMap<string, Cap
   }
 }
 
+/**
+ * The key columns of a capture, in the configured order: `key` names one column, or several
+ * separated by commas for a composite primary key ("tenant_id,order_id").
+ */
+export function keyColumns(capture: Pick<Capture, "key">): string[] {
+  return capture.key.split(",").map((c) => c.trim());
+}
+
+/**
+ * The document `_id` of a record key. Debezium keys every change by the whole primary key, so
+ * the key's fields must be exactly the configured columns: a key with a column the
+ * configuration does not name means `key` is not the whole primary key, and taking one column
+ * would collapse distinct rows into one document silently (issue 14 §1.7). Such a record is
+ * dead-lettered with the fix. A one-column key is the column's value; a composite key is a
+ * document of the columns in the configured order (MongoDB compares embedded documents field
+ * by field in order, so one order must be used everywhere: the configured one).
+ */
 function parseKey(key: Buffer | null, capture: Capture): DocumentId {
-  if (key === null || key.length === 0) throw new Poison("missing-key", `record has no key; Debezium keys every change by the primary key "${capture.key}"`);
+  const columns = keyColumns(capture);
+  const expected = `{${columns.map((c) => `"${c}": ...`).join(", ")}}`;
+  if (key === null || key.length === 0) throw new Poison("missing-key", `record has no key; Debezium keys every change by the primary key ${expected}`);
   let parsed = parseJson(key, "key");
   // Tolerate a key converter with schemas.enable=true.
   if (isObject(parsed) && "schema" in parsed && "payload" in parsed) parsed = parsed.payload;
-  if (!isObject(parsed)) throw new Poison("invalid-key", `key is not a JSON object; expected {"${capture.key}": ...}`);
-  const v = parsed[capture.key];
-  if (v === undefined || v === null) throw new Poison("missing-key", `key has no "${capture.key}" field (found ${Object.keys(parsed).join(", ") || "no fields"}); check captures[].key`);
-  return documentId(v, capture.key);
+  if (!isObject(parsed)) throw new Poison("invalid-key", `key is not a JSON object; expected ${expected}`);
+  const found = Object.keys(parsed);
+  const extra = found.filter((f) => !columns.includes(f));
+  if (extra.length > 0) {
+    throw new Poison(
+      "invalid-key",
+      `key has column(s) ${extra.join(", ")} besides captures[].key "${capture.key}": the primary key is (${found.join(", ")}); ` +
+        `set captures[].key to "${found.join(",")}" so distinct rows do not collapse into one document`,
+    );
+  }
+  const values = columns.map((c) => {
+    const v = parsed[c];
+    if (v === undefined || v === null) throw new Poison("missing-key", `key has no "${c}" field (found ${found.join(", ") || "no fields"}); check captures[].key`);
+    return documentId(v, c);
+  });
+  if (columns.length === 1) return values[0] as DocumentId;
+  return Object.fromEntries(columns.map((c, i) => [c, values[i]])) as CompositeId;
 }
 
 /** The _id for a key column value: strings as is, integers as in `int64`. */
-export function documentId(v: unknown, column: string): DocumentId {
+export function documentId(v: unknown, column: string): string | number | Long {
   if (typeof v === "string") return v;
   if (typeof v === "number" || typeof v === "bigint") {
     try {

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { Long } from "mongodb";
 import { ORDERS } from "../testing/records.js";
 import type { Change } from "./change.js";
-import { compactByKey, idKey, mergeDocs } from "./compact.js";
+import { compactByKey, compactRounds, idKey, mergeDocs } from "./compact.js";
 import { encodeVersion, SNAPSHOT, STREAM, version, type Phase } from "./version.js";
 
 const ch = (id: Change["id"], lsn: number, doc: Record<string, unknown> | null, o: { partial?: boolean; offset?: number; phase?: Phase; epoch?: number } = {}): Change => {
@@ -58,11 +58,29 @@ describe("compactByKey", () => {
     assert.equal(compactByKey([ch(5, 1, { a: 1 }), ch(Long.fromNumber(5), 2, { a: 2 }), ch("5", 3, { a: 3 })]).length, 2);
   });
 
-  it("fills a partial image from the previous full image of the same batch, in version order", () => {
-    const [only] = compactByKey([ch(1, 11, { status: "paid" }, { partial: true, offset: 1 }), ch(1, 10, { notes: "big", status: "new" }, { offset: 2 })]);
-    assert.deepEqual(only?.doc, { notes: "big", status: "paid" });
-    assert.equal(only?.partial, false);
-    assert.equal(only?.lsn, 11);
+  it("writes a partial image after the full image of the same key, never merged into it (issue 14 §1.1)", () => {
+    // L1 full (notes=A), L3 partial (status only); L2 (notes=B) is stored, not in this batch.
+    const rounds = compactRounds([ch(1, 11, { status: "paid" }, { partial: true, offset: 1 }), ch(1, 10, { notes: "A", status: "new" }, { offset: 2 })]);
+    assert.deepEqual(
+      rounds.map((r) => r.map((c) => [c.lsn, c.partial, c.doc])),
+      [[[10, false, { notes: "A", status: "new" }]], [[11, true, { status: "paid" }]]],
+    );
+  });
+
+  it("drops partial images older than the newest full image, keeps those after it in version order", () => {
+    const rounds = compactRounds([ch(1, 13, { a: 3 }, { partial: true }), ch(1, 11, { a: 1 }, { partial: true }), ch(1, 12, { a: 2, b: 2 }), ch(1, 14, { b: 4 }, { partial: true })]);
+    assert.deepEqual(
+      rounds.map((r) => r.map((c) => c.lsn)),
+      [[12], [13], [14]],
+    );
+  });
+
+  it("writes partial images of a key with no full image each in its own round", () => {
+    const rounds = compactRounds([ch(1, 11, { a: 1 }, { partial: true }), ch(2, 5, { x: 1 }), ch(1, 12, { b: 2 }, { partial: true })]);
+    assert.deepEqual(
+      rounds.map((r) => r.map((c) => [c.id, c.lsn])),
+      [[[1, 11], [2, 5]], [[1, 12]]],
+    );
   });
 });
 

@@ -3,12 +3,21 @@ import type { Change, DocumentId } from "./change.js";
 import { compareVersions } from "./version.js";
 
 /**
- * Keeps, per document id, the change with the highest version (see version.ts), in first-seen
- * order of ids. Offset order is not trusted: after a consumer-group rebalance the stream
- * re-fetches from the committed offsets, so one batch can hold a partition twice, the older
- * copy last. Equal versions are the same change delivered twice; the later copy is kept.
+ * Per document id, the writes a batch needs, as rounds written one after the other (a round
+ * holds at most one change per id, as the writer requires). Offset order is not trusted: after
+ * a consumer-group rebalance the stream re-fetches from the committed offsets, so one batch can
+ * hold a partition twice, the older copy last; changes are ordered by version (see version.ts).
+ * Equal versions are the same change delivered twice; the later copy is kept.
+ *
+ * Round 0 holds, per id, the newest complete change (a full image or a delete); older ones are
+ * superseded. A partial image (unchanged TOAST columns left out) newer than it is never merged
+ * into it: the merge would claim, at the partial's version, column values of an older version,
+ * and beat a stored version in between (issue 14 §1.1: L1 notes=A, L2 notes=B stored, L3 only
+ * status; L1+L3 written as one image at L3's version reverted notes to A). Each such partial is
+ * written in a round of its own, in version order, as the `$set` of its own columns guarded by
+ * its own version; the writer then applies exactly what PostgreSQL did, whatever is stored.
  */
-export function compactByKey(changes: readonly Change[]): Change[] {
+export function compactRounds(changes: readonly Change[]): Change[][] {
   const byId = new Map<string, Change[]>();
   for (const c of changes) {
     const k = idKey(c.id);
@@ -16,19 +25,32 @@ export function compactByKey(changes: readonly Change[]): Change[] {
     if (list) list.push(c);
     else byId.set(k, [c]);
   }
-  const out: Change[] = [];
+  const rounds: Change[][] = [];
   for (const list of byId.values()) {
     // Stable sort: among equal versions the later delivery stays last.
     const ordered = list.length === 1 ? list : [...list].sort((a, b) => compareVersions(a.version, b.version));
-    let acc: Change | undefined;
+    // Drop duplicates of one version (the later delivery wins).
+    const unique: Change[] = [];
     for (const c of ordered) {
-      // A partial image (unchanged TOAST columns left out) must not drop the values the
-      // previous change of the same batch carried for those columns.
-      acc = c.partial && acc?.doc && c.doc ? { ...c, doc: mergeDocs(acc.doc, c.doc), partial: acc.partial } : c;
+      const last = unique[unique.length - 1];
+      if (last && compareVersions(last.version, c.version) === 0) unique[unique.length - 1] = c;
+      else unique.push(c);
     }
-    out.push(acc as Change);
+    let base = 0;
+    for (let i = unique.length - 1; i >= 0; i--) {
+      if (!(unique[i] as Change).partial) {
+        base = i;
+        break;
+      }
+    }
+    unique.slice(base).forEach((c, round) => (rounds[round] ??= []).push(c));
   }
-  return out;
+  return rounds;
+}
+
+/** Every write of `compactRounds`, round after round. */
+export function compactByKey(changes: readonly Change[]): Change[] {
+  return compactRounds(changes).flat();
 }
 
 /** Applies `next` over `base`; dotted keys ("address.city") update the nested object when `base` has one. */
@@ -46,9 +68,11 @@ export function mergeDocs(base: Record<string, unknown>, next: Record<string, un
   return out;
 }
 
-/** A map key that distinguishes 1 from "1" but not the number 1 from Long(1). */
+/** A map key that distinguishes 1 from "1" but not the number 1 from Long(1); a composite key by its columns in order. */
 export function idKey(id: DocumentId): string {
   if (typeof id === "string") return `s:${id}`;
   if (id instanceof Long) return `n:${id.toString()}`;
-  return `n:${id}`;
+  if (typeof id === "number") return `n:${id}`;
+  // A composite key: its columns in order (see change.ts).
+  return `c:${JSON.stringify(Object.entries(id).map(([k, v]) => [k, idKey(v)]))}`;
 }

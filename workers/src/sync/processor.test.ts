@@ -68,6 +68,20 @@ describe("BatchProcessor", () => {
     assert.match(await metrics.registry.metrics(), /coexist_sync_errors_total\{stage="conflict"\} 2/);
   });
 
+  it("counts only attempts that met the conflict: store failures do not spend its retries (issue 14 §1.8)", async () => {
+    const { store, dlq, processor } = setup(2);
+    const batch = processor.prepare([orderRecord({ order_id: 1 }, { lsn: 10, offset: 0n })]);
+    store.failuresLeft = 3;
+    for (let i = 0; i < 3; i++) await assert.rejects(processor.process(batch), /MongoDB unavailable/);
+    store.collide.add(1);
+    await assert.rejects(processor.process(batch), /collide/, "the first conflicting attempt is retried, after three failed ones");
+    assert.equal(dlq.sent.length, 0);
+    store.collide.clear();
+    const out = await processor.process(batch);
+    assert.equal(out.applied, 1);
+    assert.equal(dlq.sent.length, 0);
+  });
+
   it("writes one compacted bulk per partition: the newest change per key", async () => {
     const { store, processor, metrics } = setup();
     await processor.process([

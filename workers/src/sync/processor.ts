@@ -4,7 +4,7 @@ import type { Rejection, WriteOutcome } from "../mongo/writer.js";
 import type { Capture } from "../runtime/config.js";
 import type { SyncMetrics } from "../runtime/metrics.js";
 import { parseRecord, type Change, type RawRecord, type Truncate } from "./change.js";
-import { compactByKey } from "./compact.js";
+import { compactRounds, idKey } from "./compact.js";
 
 /** Where compacted changes go; MongoDB in production (mongo/writer.ts, mongo/truncate.ts). */
 export interface ChangeStore {
@@ -38,15 +38,20 @@ export interface ProcessorDeps {
 /**
  * One fetched batch, parsed once. The worker retries a failing batch with the same
  * PreparedBatch, so what it already did survives the retry: a dead letter is sent once per
- * record however often the writes fail, and the attempt count decides when a unique-index
- * conflict stops being retried.
+ * record however often the writes fail, and the count of attempts that met a unique-index
+ * conflict decides when it stops being retried.
  */
 export class PreparedBatch {
   readonly letters: DeadLetter[] = [];
   readonly partitions = new Map<string, Change[]>();
   readonly truncates: Truncate[] = [];
   tombstones = 0;
-  attempts = 0;
+  /**
+   * Attempts that met a unique-index conflict. Only those count towards dead-lettering: an
+   * attempt that failed for another reason (store unavailable, a half-applied bulk) says
+   * nothing about the conflict, and must not spend its retries (issue 14 §1.8).
+   */
+  conflicted = 0;
   /** Records already acknowledged by the DLQ, by "topic:partition:offset". */
   readonly sent = new Set<string>();
 
@@ -92,16 +97,32 @@ export class BatchProcessor {
   /** Processes a batch; pass the same PreparedBatch again to retry it. */
   async process(input: readonly RawRecord[] | PreparedBatch): Promise<BatchOutcome> {
     const batch = input instanceof PreparedBatch ? input : this.prepare(input);
-    batch.attempts++;
     const { metrics } = this.deps;
     await this.#deadLetter(batch, batch.letters);
 
     const truncated = await this.#truncate(batch.truncates);
 
+    const lastAttempt = batch.conflicted + 1 >= (this.deps.conflictAttempts ?? 5);
     const writes = [...batch.partitions.values()].map(async (changes) => {
-      const compacted = compactByKey(changes);
+      const rounds = compactRounds(changes);
       const collection = (changes[0] as Change).capture.collection;
-      const result = await this.deps.store.write(collection, compacted);
+      // Rounds in order: a key's partial images are applied after its full image (compact.ts).
+      const result = { applied: 0, stale: 0, rejected: [] as Rejection[], conflicts: [] as Rejection[] } satisfies WriteOutcome;
+      // A key whose change collided is retried whole: its later partial images wait, or one
+      // would create the document without the columns the collided image carries. On the last
+      // attempt the collided change is dead-lettered and the rest of the key is written.
+      const blocked = new Set<string>();
+      for (const round of rounds) {
+        const todo = lastAttempt ? round : round.filter((c) => !blocked.has(idKey(c.id)));
+        if (todo.length === 0) continue;
+        const r = await this.deps.store.write(collection, todo);
+        for (const c of r.conflicts) blocked.add(idKey(c.change.id));
+        result.applied += r.applied;
+        result.stale += r.stale;
+        result.rejected.push(...r.rejected);
+        result.conflicts.push(...r.conflicts);
+      }
+      const compacted = rounds.flat();
       return { collection, compactedAway: changes.length - compacted.length, compacted, result };
     });
     let results: Awaited<(typeof writes)[number]>[];
@@ -118,7 +139,8 @@ export class BatchProcessor {
     const conflicts = results.flatMap(({ result }) => result.conflicts);
     if (conflicts.length > 0) {
       metrics.errors.inc({ stage: "conflict" }, conflicts.length);
-      if (batch.attempts < (this.deps.conflictAttempts ?? 5)) {
+      batch.conflicted++;
+      if (batch.conflicted < (this.deps.conflictAttempts ?? 5)) {
         const first = conflicts[0] as Rejection;
         throw new ConflictRetry(
           `${conflicts.length} change(s) collide on a unique index other than _id, e.g. _id ${String(first.change.id)} in ${first.change.capture.collection}: ${first.message}; ` +

@@ -4,7 +4,7 @@ import type { Logger } from "../runtime/log.js";
 import { SyncMetrics } from "../runtime/metrics.js";
 import { Liveness } from "../runtime/liveness.js";
 import { FakeSource, MemoryDeadLetters, RecordingStore } from "../testing/fakes.js";
-import { ORDERS, orderRecord } from "../testing/records.js";
+import { ORDERS, orderRecord, raw } from "../testing/records.js";
 import type { RawRecord } from "./change.js";
 import { BatchProcessor } from "./processor.js";
 import { SyncWorker } from "./worker.js";
@@ -117,5 +117,20 @@ describe("SyncWorker", () => {
     store.failuresLeft = 0;
     assert.equal(await run, true);
     assert.equal(worker.live(), true);
+  });
+
+  it("retries a failed batch with what it already did: one dead letter for one poison record (issue 14 §1.9)", async () => {
+    const records = [raw(ORDERS.topic, { order_id: 9 }, "garbage{", 0n), orderRecord({ order_id: 1 }, { lsn: 10, offset: 1n })];
+    const source = new FakeSource(records);
+    const store = new RecordingStore();
+    const dlq = new MemoryDeadLetters();
+    const metrics = new SyncMetrics();
+    const processor = new BatchProcessor({ captures: [ORDERS], store, dlq, metrics, decode: { decimals: "decimal128" } });
+    const worker = new SyncWorker({ source, processor, topics: [ORDERS.topic], batch: { maxRecords: 2, maxWaitMs: 0 }, metrics, log: quiet, retry: { initialMs: 1, maxMs: 1 } });
+    stopOnceAllCommitted(source, worker, records);
+    store.failuresLeft = 3;
+    assert.equal(await worker.run(), true);
+    assert.equal(store.calls.length, 4, "three failed writes, then the one that went through");
+    assert.equal(dlq.sent.length, 1, "a retry must not send the batch's dead letters again");
   });
 });

@@ -4,6 +4,9 @@ import { SyncMetrics } from "../runtime/metrics.js";
 import { MemoryDeadLetters, RecordingStore } from "../testing/fakes.js";
 import { ORDERS, orderRecord, raw, tombstone, truncateRecord } from "../testing/records.js";
 import { BatchProcessor } from "./processor.js";
+import { applyTruncate } from "../mongo/truncate.js";
+import { writeChanges } from "../mongo/writer.js";
+import { keyOf, MemDb } from "../testing/memdb.js";
 
 function setup(conflictAttempts?: number) {
   const store = new RecordingStore();
@@ -80,6 +83,26 @@ describe("BatchProcessor", () => {
     const out = await processor.process(batch);
     assert.equal(out.applied, 1);
     assert.equal(dlq.sent.length, 0);
+  });
+
+  it("the L1/L2/L3 schedule of issue 14 §1.1: a partial change re-fetched beside an older image does not revert a column", async () => {
+    const db = new MemDb();
+    const dlq = new MemoryDeadLetters();
+    const processor = new BatchProcessor({
+      captures: [ORDERS],
+      store: { write: (c, changes) => writeChanges(db as never, c, changes, "mongodb"), truncate: (t) => applyTruncate(db as never, t) },
+      dlq,
+      metrics: new SyncMetrics(),
+      decode: { decimals: "decimal128" },
+    });
+    const l1 = orderRecord({ order_id: 1, status: "new", notes: "A" }, { op: "c", lsn: 10, offset: 0n });
+    const l2 = orderRecord({ order_id: 1, status: "new", notes: "B" }, { op: "u", lsn: 20, offset: 1n });
+    const l3 = orderRecord({ order_id: 1, status: "paid", notes: "__debezium_unavailable_value" }, { op: "u", lsn: 30, offset: 2n });
+    await processor.process([l1, l2]); // written, not committed: a rebalance lands
+    await processor.process([l3, l1]); // L3 from the old fetch, L1 re-fetched; L2 not yet
+    const doc = db.collection(ORDERS.collection).docs.get(keyOf(1));
+    assert.equal(doc?.notes, "B");
+    assert.equal(doc?.status, "paid");
   });
 
   it("writes one compacted bulk per partition: the newest change per key", async () => {

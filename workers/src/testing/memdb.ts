@@ -181,6 +181,13 @@ export class MemCollection {
     return { upserted: true, matched: false };
   }
 
+  async insertOne(doc: Document): Promise<{ insertedId: unknown }> {
+    const k = keyOf(doc._id);
+    if (this.docs.has(k)) throw new MongoServerError({ message: "E11000 duplicate key error", code: 11000, errmsg: "E11000 duplicate key error", keyPattern: { _id: 1 } });
+    this.docs.set(k, clone(doc));
+    return { insertedId: doc._id };
+  }
+
   async replaceOne(filter: Document, replacement: Document, o?: { upsert?: boolean }): Promise<{ modifiedCount: number; matchedCount: number }> {
     const r = this.#one({ replaceOne: { filter, replacement, upsert: o?.upsert ?? false } }, 0);
     if ("error" in r) throw new MongoBulkWriteError({ message: r.error.errmsg, code: 11000, writeErrors: [r.error] as never }, { insertedCount: 0, upsertedCount: 0, matchedCount: 0 } as never);

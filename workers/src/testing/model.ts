@@ -5,7 +5,8 @@
  * ownership (kafka/ownership.ts), over a fake broker and group client that do what brokers and
  * clients do: per-partition logs, group generations, assignments applied at each member's next
  * poll, fetch buffers that keep a revoked partition's records, commits rejected across
- * generations (and overwriting, so a late commit can go backwards), lost commits.
+ * generations (and overwriting, so a late commit can go backwards), lost commits. Reconciler
+ * repairs run the real buildRepairOps/applyRepairs against the same store.
  *
  * The property: once the schedule's faults stop and every record is processed, the read model
  * equals the model (the last PostgreSQL image per key; deleted and truncated rows as
@@ -18,7 +19,10 @@ import { writeChanges } from "../mongo/writer.js";
 import { applyTruncate } from "../mongo/truncate.js";
 import type { Logger } from "../runtime/log.js";
 import { SyncMetrics } from "../runtime/metrics.js";
-import type { RawRecord } from "../sync/change.js";
+import { parseRecord, type RawRecord } from "../sync/change.js";
+import type { Divergence } from "../reconciler/compare.js";
+import { applyRepairs } from "../reconciler/repair.js";
+import { SNAPSHOT, version } from "../sync/version.js";
 import { BatchProcessor, recordKey } from "../sync/processor.js";
 import { SyncWorker } from "../sync/worker.js";
 import { keyOf, MemDb } from "./memdb.js";
@@ -45,6 +49,7 @@ export type Step =
   | { t: "storeFail"; n: number }
   | { t: "halfApply" }
   | { t: "collide"; key: number; n: number }
+  | { t: "repair"; key: number }
   | { t: "tick" };
 
 export interface Schedule {
@@ -71,6 +76,7 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant("storeFail" as const), n: fc.integer({ min: 1, max: 4 }) }) },
   { weight: 1, arbitrary: fc.constant({ t: "halfApply" as const }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("collide" as const), key, n: fc.integer({ min: 1, max: 4 }) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("repair" as const), key }) },
   { weight: 3, arbitrary: fc.constant({ t: "tick" as const }) },
 );
 
@@ -395,6 +401,9 @@ export class Run {
         this.db.faults.collide.set(k, (this.db.faults.collide.get(k) ?? 0) + n);
         return;
       }
+      case "repair":
+        this.#repair(s.key);
+        return;
       case "tick":
         return;
     }
@@ -411,6 +420,32 @@ export class Run {
     const lsn = (this.lsn += 10);
     this.#append(k, (offset, partition) => orderRecord({ order_id: k }, { op: "d", lsn, offset, partition }));
     this.#append(k, (offset, partition) => tombstone(ORDERS.topic, { order_id: k }, offset, partition));
+  }
+
+  /**
+   * The reconciler's repair of one key, scanned and applied at once (so the row is unchanged
+   * since the scan): the real buildRepairOps/applyRepairs at the current WAL position, phase 0.
+   */
+  #repair(k: number): void {
+    const coll = this.db.collection(ORDERS.collection);
+    const observed = coll.docs.get(keyOf(k)) ?? null;
+    const row = this.rows.get(k);
+    const live = observed !== null && observed._deleted !== true;
+    let d: Divergence | undefined;
+    if (row) {
+      const parsed = parseRecord(orderRecord({ order_id: k, status: row.status, notes: row.notes }, { op: "r", lsn: 1, offset: 0n }), new Map([[ORDERS.topic, ORDERS]]), { decimals: "decimal128" });
+      if (parsed.kind !== "change" || !parsed.change.doc) throw new Error("model: the repair image did not parse");
+      const expected = { id: k, doc: parsed.change.doc, hash: "" };
+      if (!live) d = { kind: "missing", id: k, expected, observed: observed ? structuredClone(observed) : null };
+      else if (observed.status !== row.status || observed.notes !== row.notes) d = { kind: "different", id: k, expected, observed: structuredClone(observed) };
+    } else if (live) d = { kind: "extra", id: k, observed: structuredClone(observed) };
+    if (!d) return;
+    // The memdb applies the write before the promise settles; the sync path's injected
+    // collisions are not the reconciler's to meet.
+    const collide = new Map(this.db.faults.collide);
+    this.db.faults.collide.clear();
+    void applyRepairs(coll as never, [d], ORDERS.table, version(0, SNAPSHOT, BigInt(this.lsn)));
+    for (const [key, n] of collide) this.db.faults.collide.set(key, n);
   }
 
   #check(): RunResult {

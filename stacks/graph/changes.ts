@@ -19,4 +19,12 @@ export interface IntendedChange {
   readonly why: string;
 }
 
-export const INTENDED_CHANGES: readonly IntendedChange[] = [];
+const ATLAS = "urn:pulumi:prod::coexist::coexist:index:Platform$coexist:mongodb:MongoAtlas";
+
+export const INTENDED_CHANGES: readonly IntendedChange[] = [
+  // Issue 15: the read-model schema (collections, coexist_synced_at / coexist_deleted indexes) on
+  // Atlas too, by the same init Job and script as the container and Community realisations.
+  ...["batch/v1:Job::coexist-atlas-init", "core/v1:ConfigMap::coexist-atlas-init-files", "core/v1:Secret::coexist-atlas-init-env"].map((r): IntendedChange => ({
+    stacks: ["prod"], urn: `${ATLAS}$kubernetes:${r}`, added: true, why: "read-model schema on Atlas (issue 15 §3)",
+  })),
+];

@@ -27,4 +27,15 @@ export const INTENDED_CHANGES: readonly IntendedChange[] = [
   ...["batch/v1:Job::coexist-atlas-init", "core/v1:ConfigMap::coexist-atlas-init-files", "core/v1:Secret::coexist-atlas-init-env"].map((r): IntendedChange => ({
     stacks: ["prod"], urn: `${ATLAS}$kubernetes:${r}`, added: true, why: "read-model schema on Atlas (issue 15 §3)",
   })),
+  // Issue 14 §1.6: a source-generation bump replaces the connector (REPLACE_ON_CHANGE gains the
+  // epoch key): on the REST path the serialized dynamic provider changes, on Strimzi the
+  // KafkaConnector's replaceOnChanges.
+  ...["dev", "pr-42", "local"].map((stack): IntendedChange => ({
+    stacks: [stack], urn: `urn:pulumi:${stack}::coexist::coexist:index:Platform$coexist:connect:DebeziumConnector$pulumi-nodejs:dynamic/coexist:Connector::coexist-connector-registration`,
+    inputs: ["__provider"], why: "generation bump replaces the connector (issue 14 §1.6)",
+  })),
+  ...["staging", "prod"].map((stack): IntendedChange => ({
+    stacks: [stack], urn: `urn:pulumi:${stack}::coexist::coexist:index:Platform$coexist:connect:DebeziumConnector$kubernetes:kafka.strimzi.io/v1:KafkaConnector::coexist-connector-resource`,
+    inputs: ["(options)"], why: "generation bump replaces the KafkaConnector (issue 14 §1.6)",
+  })),
 ];

@@ -4,7 +4,7 @@ import { Capture } from "../capture";
 import { AtlasMongo } from "../platform-config";
 import { deploy, Target } from "../runtime";
 import { versions } from "../versions";
-import type { MongoAccess } from "./mongodb";
+import type { MongoAccess } from "./access";
 import { mongoInitJob } from "./mongodb";
 
 export interface MongoAtlasArgs extends AtlasMongo {

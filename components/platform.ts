@@ -282,7 +282,7 @@ function readModel(name: string, args: PlatformArgs, target: Target, stateful: p
   const m = args.mongodb;
   if (m.external) return { access: { kind: "url", url: args.secrets.mongodbUrl! }, ready: [] };
   if (m.atlas) {
-    const atlas = new MongoAtlas(`${name}-atlas`, { ...m.atlas, clusterName: `coexist-${args.stack}`, database: m.database, appPassword: args.secrets.mongodbPassword! }, stateful);
+    const atlas = new MongoAtlas(`${name}-atlas`, { ...m.atlas, clusterName: `coexist-${args.stack}`, database: m.database, appPassword: args.secrets.mongodbPassword!, target, captures: args.captures }, stateful);
     return { access: atlas.access, ready: atlas.ready };
   }
   const docker = target.kind === "docker";

@@ -7,6 +7,8 @@ import { renderKongConfig } from "../components/kong/render";
 import { credentialLeaks } from "../components/testing/inspect";
 import { customResources, get, oneCustom } from "../components/testing/kubernetes";
 import { installMocks, MockRun, settle } from "../components/testing/mocks";
+import { MONGO_INDEXES, renderMongoInit } from "../components/mongodb/mongodb";
+import { parseConfig } from "./config";
 import { generateKongCredentials } from "./kong-credentials";
 
 /**
@@ -55,6 +57,23 @@ describe("prod program (Kubernetes, Atlas)", () => {
     assert.ok(entries.every((c) => !String(c).endsWith("/0")));
   });
 
+  it("creates the read-model collections and their indexes on Atlas, from the same schema as every other realisation", () => {
+    // The init Job runs the idempotent mongosh script rendered from the capture list and MONGO_INDEXES.
+    const jobs = run.byType("kubernetes:batch/v1:Job").filter((j) => j.parentType === "coexist:mongodb:MongoAtlas");
+    assert.equal(jobs.length, 1, `one read-model init Job under MongoAtlas, found ${jobs.map((j) => j.name).join(", ") || "none"}`);
+    const files = run.byType("kubernetes:core/v1:ConfigMap").filter((c) => c.parentType === "coexist:mongodb:MongoAtlas");
+    const script = files.flatMap((c) => Object.values((c.inputs.data ?? {}) as Record<string, string>)).join("\n");
+    const raw = Object.fromEntries(Object.entries({ ...config, ...SECRETS }).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    const parsed = parseConfig(raw, "prod", Object.keys(SECRETS));
+    assert.ok(parsed.captures.length > 0);
+    assert.equal(script, renderMongoInit(parsed.mongodb.database, parsed.captures, { initiate: false, createAppUser: false }));
+    for (const ix of MONGO_INDEXES) assert.ok(script.includes(`createIndex(${JSON.stringify(ix.keys)}, ${JSON.stringify(ix.options)})`), ix.options.name as string);
+    assert.ok(!script.includes("replSetInitiate") && !script.includes("createUser"), "Atlas manages the replica set and the user");
+    // It reaches Atlas as the application user, with the connection string only as a secret.
+    const env = (get(jobs[0].inputs, "spec", "template", "spec", "containers") as { env?: { name: string; valueFrom?: unknown }[] }[])[0]?.env ?? [];
+    assert.ok(env.some((e) => e.name === "MONGODB_URL" && e.valueFrom !== undefined), JSON.stringify(env));
+  });
+
   it("runs no in-cluster MongoDB", () => {
     assert.deepEqual(customResources(run, "MongoDBCommunity"), []);
     assert.ok(!run.byType("kubernetes:helm.sh/v4:Chart").some((c) => String(c.inputs.chart).includes("mongodb")));
@@ -87,7 +106,7 @@ describe("prod program (Kubernetes, Atlas)", () => {
       "coexist:debeziumPassword": [{ type: "kubernetes:core/v1:Secret", name: /-role-debezium$/, input: "stringData" }, { type: "kubernetes:core/v1:Secret", name: /-connect-source-secret$/, input: "stringData" }],
       "coexist:mongodbPassword": [
         { type: "mongodbatlas:index/databaseUser:DatabaseUser", name: /-atlas-user$/, input: "password" },
-        { type: "kubernetes:core/v1:Secret", name: /-(sync|reconciler)-env$/, input: "stringData" },
+        { type: "kubernetes:core/v1:Secret", name: /-(sync|reconciler|atlas-init)-env$/, input: "stringData" },
       ],
     });
     assert.deepEqual(leaks, []);

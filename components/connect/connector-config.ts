@@ -40,8 +40,15 @@ const JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter";
 /** A reference to a Connect config provider (file, env, directory, Strimzi's secrets...), never a value. */
 const CONFIG_PROVIDER_REF = /^\$\{[a-zA-Z][a-zA-Z0-9_-]*:[^}]+\}$/;
 
-/** Connector settings whose change means a different replication stream: replace, never update in place. */
-export const REPLACE_ON_CHANGE = ["slot.name", "publication.name", "database.dbname", "database.hostname", "database.port", "topic.prefix"] as const;
+/**
+ * Connector settings whose change means a different replication stream: replace, never update in
+ * place. The epoch stamp is the source generation (`coexist:postgres.generation`): a bump means a
+ * restored or new server behind the same host, whose LSNs the old offsets do not describe; updated
+ * in place the connector would resume from them and `trust_offset` would move the new slot forward
+ * past changes (issue 14 §1.6). Replaced, the old connector is deleted first with its offsets
+ * (Connect REST path) and the new one snapshots.
+ */
+export const REPLACE_ON_CHANGE = ["slot.name", "publication.name", "database.dbname", "database.hostname", "database.port", "topic.prefix", "transforms.epoch.static.value"] as const;
 
 export function topicFor(topicPrefix: string, table: string): string {
   const { schema, name } = splitTable(table);

@@ -1,8 +1,11 @@
 import * as mongodbatlas from "@pulumi/mongodbatlas";
 import * as pulumi from "@pulumi/pulumi";
+import { Capture } from "../capture";
 import { AtlasMongo } from "../platform-config";
+import { deploy, Target } from "../runtime";
 import { versions } from "../versions";
-import type { MongoAccess } from "./mongodb";
+import type { MongoAccess } from "./access";
+import { mongoInitJob } from "./mongodb";
 
 export interface MongoAtlasArgs extends AtlasMongo {
   /** The cluster's name in the Atlas project. */
@@ -10,6 +13,10 @@ export interface MongoAtlasArgs extends AtlasMongo {
   readonly database: string;
   /** The application user's password: readWrite on the read-model database, nothing else. */
   readonly appPassword: pulumi.Input<string>;
+  /** Where the schema Job runs (the stack's cluster, which reaches Atlas through the access list). */
+  readonly target: Target;
+  /** The capture list: one collection each, with the read-model indexes. */
+  readonly captures: readonly Capture[];
 }
 
 export const ATLAS_APP_USER = "coexist-sync";
@@ -17,8 +24,9 @@ export const ATLAS_APP_USER = "coexist-sync";
 /**
  * The read model on MongoDB Atlas (prod): a dedicated replica set with continuous backups,
  * point-in-time restore and termination protection; a least-privilege database user scoped to
- * this cluster; and an access list of the cluster's egress addresses only. The connection string
- * is a secret output.
+ * this cluster; an access list of the cluster's egress addresses only; and the read-model schema
+ * (collections and indexes, the same idempotent script as every other realisation) created by a
+ * Job as the application user. The connection string is a secret output.
  */
 export class MongoAtlas extends pulumi.ComponentResource {
   readonly access: MongoAccess;
@@ -52,7 +60,10 @@ export class MongoAtlas extends pulumi.ComponentResource {
     const url = pulumi.secret(pulumi.all([cluster.connectionStrings, args.appPassword]).apply(([c, password]) =>
       `mongodb+srv://${ATLAS_APP_USER}:${encodeURIComponent(password)}@${c.standardSrv.replace(/^mongodb\+srv:\/\//, "")}/${args.database}?retryWrites=true&w=majority`));
     this.access = { kind: "url", url };
-    this.ready = [cluster, user, ...entries];
+    // Atlas runs the replica set and owns the user: the Job creates only collections and indexes
+    // (readWrite allows both), and is replaced, so re-run, when the capture list changes the script.
+    const init = deploy(`${name}-init`, mongoInitJob({ database: args.database, captures: args.captures, initiate: false, access: this.access }), args.target, { parent: this, dependsOn: [cluster, user, ...entries] });
+    this.ready = [cluster, user, ...entries, ...init.ready];
     this.registerOutputs({});
   }
 }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { awaitAnnotations, customResource } from "../kubernetes/custom-resource";
 import { KubernetesTarget } from "../runtime";
 import { versions } from "../versions";
-import type { MongoAccess } from "./mongodb";
+import type { MongoAccess } from "./access";
 
 /**
  * The MongoDB Controllers for Kubernetes realisation of MongoDb: a `mongodbcommunity.mongodb.com/v1`

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { awaitAnnotations, customResource } from "../kubernetes/custom-resource";
 import { KubernetesTarget } from "../runtime";
 import { images } from "../versions";
-import type { PostgresRole } from "./server";
+import type { PostgresRole } from "./role";
 
 /** The CloudNativePG realisation of PostgresServer: a `postgresql.cnpg.io/v1` Cluster. */
 

@@ -4,6 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { deploy, LOOPBACK, ServiceSpec, Target } from "../runtime";
 import { images } from "../versions";
 import { createCnpgCluster } from "./cnpg";
+import type { PostgresRole } from "./role";
+
+export type { PostgresRole } from "./role";
 
 export interface PostgresServerArgs {
   readonly target: Target;
@@ -30,13 +33,6 @@ export interface PostgresServerArgs {
   readonly instances?: number;
   /** Kubernetes: each instance's volume. @default "20Gi" */
   readonly storageSize?: string;
-}
-
-export interface PostgresRole {
-  readonly name: string;
-  readonly password: pulumi.Input<string>;
-  /** REPLICATION (never SUPERUSER). @default false */
-  readonly replication?: boolean;
 }
 
 export const POSTGRES_HOST = "postgres";

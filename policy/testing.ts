@@ -128,7 +128,7 @@ export async function realProgram(stack: "dev" | "staging" | "prod" | "local"): 
   const { generateKongCredentials } = await import("../stacks/kong-credentials");
   let config: Record<string, unknown>;
   if (stack === "local") {
-    const { localStackConfig } = await import("../scripts/stack.d/local");
+    const { localStackConfig } = await import("../stacks/local-stack");
     config = localStackConfig(FAKE_DATAPLANE);
   } else {
     const file = stackFileConfig(stack);

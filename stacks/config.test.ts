@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { FAKE_DATAPLANE } from "../policy/testing";
-import { localStackConfig } from "../scripts/stack.d/local";
+import { localStackConfig } from "./local-stack";
 import { ConfigError, parseConfig, requiredSecrets } from "./config";
 
 const CAPTURE = [
@@ -142,7 +142,7 @@ describe("parseConfig", () => {
 
   it("requires a recognisable stack name or an explicit environment", () => {
     const [p] = problemsOf(() => parseConfig(raw(), "sandbox", SECRET_KEYS));
-    assert.match(p, /^coexist:environment: stack "sandbox" is not dev, local, staging, prod or pr-<n>/);
+    assert.match(p, /^coexist:environment: stack "sandbox" is not dev, pr-<n>, local, staging or prod/);
     assert.equal(parseConfig(raw({ "coexist:environment": "dev" }), "sandbox", SECRET_KEYS).environment, "dev");
   });
 

@@ -1,5 +1,6 @@
 import { Capture, TRANSFORMS, TransformName } from "../components/capture";
-import { EPHEMERAL_ENVIRONMENTS, Environment, PlatformConfig, TARGETS, TargetKind } from "../components/platform-config";
+import { ENVIRONMENT_NAMES, ENVIRONMENTS, environmentOf, stackNamesShown } from "../components/environments";
+import { PlatformConfig, TARGETS, TargetKind } from "../components/platform-config";
 import { decode, NS, Problems, show } from "./config-problems";
 import { IMAGE, parseKubernetes, parseServices } from "./config-services";
 
@@ -22,11 +23,7 @@ const KNOWN_KEYS = ["target", "environment", "protect", "capture", "topicPrefix"
 const IDENT = /^[a-z_][a-z0-9_]*$/;
 const QUALIFIED = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
 
-export function environmentOf(stack: string): Environment | undefined {
-  if (stack === "dev" || stack === "staging" || stack === "prod" || stack === "local") return stack;
-  if (/^pr-[0-9]+$/.test(stack)) return "pr";
-  return undefined;
-}
+export { environmentOf } from "../components/environments";
 
 /** Parses raw `coexist:*` config values (as from `pulumi.runtime.allConfig()`). */
 export function parseConfig(raw: Readonly<Record<string, string>>, stack: string, secretKeys: readonly string[] = []): PlatformConfig {
@@ -46,20 +43,21 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
   }
 
   const declared = get("environment");
-  const environment = declared === undefined ? environmentOf(stack) : p.oneOf("environment", declared, ["dev", "pr", "local", "staging", "prod"] as const);
+  const environment = declared === undefined ? environmentOf(stack) : p.oneOf("environment", declared, ENVIRONMENT_NAMES);
   if (environment === undefined && declared === undefined) {
-    p.add(`${NS}:environment: stack "${stack}" is not dev, local, staging, prod or pr-<n>; fix: name the stack so, or set ${NS}:environment`);
+    p.add(`${NS}:environment: stack "${stack}" is not ${stackNamesShown()}; fix: name the stack so, or set ${NS}:environment`);
   }
   const env = environment ?? "dev";
-  const ephemeral = EPHEMERAL_ENVIRONMENTS.includes(env);
+  const envSpec = ENVIRONMENTS[env];
+  const ephemeral = envSpec.disposable;
 
   const target: TargetKind = p.oneOf("target", get("target"), TARGETS, { required: true }) ?? "docker";
   const protect = p.bool("protect", get("protect"), !ephemeral);
-  if (env === "prod" && !protect) p.add(`${NS}:protect: prod must protect its stateful resources, found false; fix: remove the key or set it to true`);
-  if ((env === "prod" || env === "staging" || env === "local") && target !== "kubernetes") {
+  if (envSpec.mustProtect && !protect) p.add(`${NS}:protect: ${env} must protect its stateful resources, found false; fix: remove the key or set it to true`);
+  if (envSpec.target === "kubernetes" && target !== "kubernetes") {
     p.add(`${NS}:target: ${env} runs on kubernetes, found "${target}"; fix: set ${NS}:target to kubernetes`);
   }
-  if ((env === "dev" || env === "pr") && target !== "docker") {
+  if (envSpec.target === "docker" && target !== "docker") {
     p.add(`${NS}:target: ${env} stacks run on the local Docker engine, found "${target}"; fix: set ${NS}:target to docker (the local stack is the Kubernetes one for tests)`);
   }
 

@@ -4,7 +4,8 @@
  *
  *   stacks/ ──▶ components/ ──▶ components/runtime/        (the program: config on top, resources, targets)
  *   scripts/, policy/, test/, .github/ ──▶ stacks/, components/   (tools and checks sit above the program)
- *   workers/ is its own package (ESM, own tsconfig): it never imports the root project.
+ *   workers/ is its own package (ESM, own tsconfig): it never imports the root project; the program
+ *   reads it only through the worker-config contract, workers/src/contract/settings.json (data).
  *
  * Nothing imports upward: components never import stacks, scripts, policy or tests; stacks never
  * import scripts, policy or tests; policy never imports scripts; components/runtime imports no
@@ -54,6 +55,13 @@ module.exports = {
       comment: "workers/ is a separate package: shared declarations live in workers/ and the root imports them",
       from: { path: "^workers/" },
       to: { path: "^(?!workers/)", dependencyTypes: ["local"] },
+    },
+    {
+      name: "program-reads-only-the-worker-contract",
+      severity: "error",
+      comment: "the program and the policy pack read workers/ only through the worker-config contract (data); scripts/ and test/ may drive worker modules",
+      from: { path: "^(stacks|components|policy)/" },
+      to: { path: "^workers/(?!src/contract/settings\\.json$)" },
     },
   ],
   options: {

@@ -128,6 +128,8 @@ export interface PlatformConfig {
   readonly kong: { readonly proxyPort: number };
   readonly workers: {
     readonly replicas: number;
+    /** The contract's stack-set settings (workers/src/contract/settings.json), by `coexist:workers` key. */
+    readonly settings: Readonly<Record<string, number | boolean>>;
     readonly batchMaxRecords: number;
     readonly batchMaxWaitMs: number;
     readonly metricsPort: number;

@@ -1,6 +1,7 @@
 import { Capture, TRANSFORMS, TransformName } from "../components/capture";
 import { ENVIRONMENT_NAMES, ENVIRONMENTS, environmentOf, stackNamesShown } from "../components/environments";
 import { PlatformConfig, TARGETS, TargetKind } from "../components/platform-config";
+import { stackSettings } from "../components/workers/settings";
 import { decode, NS, Problems, show } from "./config-problems";
 import { IMAGE, parseKubernetes, parseServices } from "./config-services";
 
@@ -69,7 +70,13 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     p.add(`${NS}:kubernetes: only the kubernetes target reads it, and this stack's target is ${target}; fix: remove the key`);
   }
 
-  const wk = p.object("workers", get("workers"), ["replicas", "batchMaxRecords", "batchMaxWaitMs", "metricsPort", "slotMetricsPort", "reconcileSchedule", "reconcileRepair", "image"]);
+  const wk = p.object("workers", get("workers"), ["replicas", ...stackSettings().map(([, s]) => s.stack), "slotMetricsPort", "reconcileSchedule", "image"]);
+  // The worker-config contract's stack-set settings (workers/src/contract/settings.json): default and range from there.
+  const settings = Object.fromEntries(stackSettings().map(([, s]) => {
+    const key = `workers.${s.stack}`;
+    const v = s.type === "boolean" ? p.bool(key, wk[s.stack], s.default as boolean) : s.type === "port" ? p.port(key, wk[s.stack], s.default as number) : p.int(key, wk[s.stack], s.default as number, s.min ?? 0, s.max ?? Number.MAX_SAFE_INTEGER);
+    return [s.stack, v];
+  }));
   const config: PlatformConfig = {
     stack,
     environment: env,
@@ -80,12 +87,13 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     ...services,
     workers: {
       replicas: p.int("workers.replicas", wk.replicas, 1, 1, 64),
-      batchMaxRecords: p.int("workers.batchMaxRecords", wk.batchMaxRecords, 1000, 1, 100_000),
-      batchMaxWaitMs: p.int("workers.batchMaxWaitMs", wk.batchMaxWaitMs, 50, 0, 60_000),
-      metricsPort: p.port("workers.metricsPort", wk.metricsPort, 9464),
+      settings,
+      batchMaxRecords: settings.batchMaxRecords as number,
+      batchMaxWaitMs: settings.batchMaxWaitMs as number,
+      metricsPort: settings.metricsPort as number,
       slotMetricsPort: p.port("workers.slotMetricsPort", wk.slotMetricsPort, 9465),
       reconcileSchedule: p.string("workers.reconcileSchedule", wk.reconcileSchedule, "0 * * * *", /^(\S+\s+){4}\S+$/, "a five-field cron expression"),
-      reconcileRepair: p.bool("workers.reconcileRepair", wk.reconcileRepair, false),
+      reconcileRepair: settings.reconcileRepair as boolean,
       image: target === "kubernetes"
         ? p.requiredString("workers.image", wk.image, IMAGE, "the worker image CI builds from workers/ and pushes", "registry.example.com/coexist/worker:1.4.0")
         : p.optionalString("workers.image", wk.image, IMAGE, "an image reference"),

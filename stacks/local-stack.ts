@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { withProjectConfig } from "./stack-files";
 
 /**
  * Renders the `local` stack's `coexist:*` config from stacks/Pulumi.local.template.yaml and the
@@ -47,7 +48,12 @@ export function renderLocalStack(template: string, env: object, id = "local"): R
   return fill(doc.config) as Record<string, unknown>;
 }
 
-/** The local stack's config from the committed template. */
-export function localStackConfig(env: object, id = "local"): Record<string, unknown> {
+/** What stacks/Pulumi.local.yaml holds: the committed template, filled. */
+export function localStackFile(env: object, id = "local"): Record<string, unknown> {
   return renderLocalStack(fs.readFileSync(LOCAL_TEMPLATE, "utf8"), env, id);
+}
+
+/** The local stack's config as the engine sees it: the project-level values (Pulumi.yaml) under the rendered file's. */
+export function localStackConfig(env: object, id = "local"): Record<string, unknown> {
+  return withProjectConfig(localStackFile(env, id));
 }

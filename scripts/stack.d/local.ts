@@ -31,7 +31,7 @@ export function readDataplaneEnv(dir?: string): DataplaneEnv {
 }
 
 /** The `coexist:*` config of a local stack on this data plane: stacks/Pulumi.local.template.yaml, filled. */
-export { localStackConfig } from "../../stacks/local-stack";
+export { localStackConfig, localStackFile } from "../../stacks/local-stack";
 
 /**
  * What a DBA and a platform team would have created for a `cdcSource: existing` /

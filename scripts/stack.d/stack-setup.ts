@@ -46,10 +46,10 @@ export async function ensureStackFile(stack: string, workDir = ROOT, id?: string
     const secrets = Object.fromEntries(Object.entries(existing).filter(([, v]) => typeof v === "object" && v !== null && "secure" in (v as object)));
     const namespace = (existing["coexist:kubernetes"] as { namespace?: string } | undefined)?.namespace;
     const keptId = namespace?.startsWith("coexist-") ? namespace.slice("coexist-".length) : undefined;
-    const { localStackConfig, readDataplaneEnv } = await local();
+    const { localStackFile, readDataplaneEnv } = await local();
     // The secrets provider's settings (encryptionsalt...) stay: without them the secure values kept above cannot be decrypted.
     const { config: _config, ...settings } = doc;
-    fs.writeFileSync(file, `# Rendered by scripts/stack from the local data plane (.dataplane/env); not committed.\n${stringify({ ...settings, config: { ...localStackConfig(readDataplaneEnv(), id ?? keptId ?? "local"), ...secrets } })}`);
+    fs.writeFileSync(file, `# Rendered by scripts/stack from the local data plane (.dataplane/env); not committed.\n${stringify({ ...settings, config: { ...localStackFile(readDataplaneEnv(), id ?? keptId ?? "local"), ...secrets } })}`);
   }
 }
 
@@ -99,4 +99,3 @@ export async function openUserEngine(stack: string): Promise<Engine> {
   log(`Pulumi CLI ${engine.cli.version} (${engine.cli.source === "path" ? "from PATH" : "built by scripts/toolchain"})`);
   return engine;
 }
-

@@ -59,9 +59,9 @@ module.exports = {
     {
       name: "program-reads-only-the-worker-contract",
       severity: "error",
-      comment: "the program and the policy pack read workers/ only through the worker-config contract (data); scripts/ and test/ may drive worker modules",
+      comment: "the program and the policy pack read workers/ only through the worker-config contract (data, plus erased type imports); scripts/ and test/ may drive worker modules",
       from: { path: "^(stacks|components|policy)/" },
-      to: { path: "^workers/(?!src/contract/settings\\.json$)" },
+      to: { path: "^workers/(?!src/contract/settings\\.json$)", dependencyTypesNot: ["type-only"] },
     },
   ],
   options: {

@@ -1,4 +1,5 @@
 import SETTINGS_JSON from "../../workers/src/contract/settings.json";
+import type { Setting } from "../../workers/src/contract/settings";
 
 /**
  * The worker-config contract (workers/src/contract/settings.json), read by the program: the
@@ -6,14 +7,8 @@ import SETTINGS_JSON from "../../workers/src/contract/settings.json";
  * config. The worker parses the same file (workers/src/contract/settings.ts); data, not code, so
  * the root project never imports the worker package's modules, nor the worker the root's.
  */
-export interface WorkerSetting {
-  readonly type: "integer" | "port" | "boolean";
-  readonly default: number | boolean;
-  readonly min?: number;
-  readonly max?: number;
-  readonly stack?: string;
-  readonly doc: string;
-}
+/** A contract entry (type only: erased, so the program loads no worker module). */
+export type WorkerSetting = Setting;
 
 export const WORKER_SETTINGS: Readonly<Record<string, WorkerSetting>> = Object.fromEntries(
   Object.entries(SETTINGS_JSON).filter(([k]) => k !== "$comment"),

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
+import { DEPLOYED_ENVIRONMENTS, PROTECTED_STACKS } from "../components/environments";
 
 /**
  * The GitHub Actions workflows cannot run here; actionlint (built from the Go module proxy by
@@ -89,9 +90,16 @@ describe("GitHub Actions workflows", () => {
 
     const deploy = load("deploy.yml");
     const jobs = deploy.jobs as Record<string, Obj>;
-    assert.equal(jobs.staging?.environment, "staging");
-    assert.equal(jobs.prod?.environment, "prod", "prod waits for its environment's reviewers");
-    assert.equal(jobs.prod?.needs, "staging");
+    // The catalogue (components/environments.ts) says which environments the deploy workflow
+    // deploys, in order; each is a job behind the GitHub environment of its name, after the previous.
+    DEPLOYED_ENVIRONMENTS.forEach((env, i) => {
+      assert.equal(jobs[env]?.environment, env, `${env} waits for its environment's reviewers`);
+      if (i > 0) assert.equal(jobs[env]?.needs, DEPLOYED_ENVIRONMENTS[i - 1], `${env} deploys after ${DEPLOYED_ENVIRONMENTS[i - 1]}`);
+    });
+    assert.deepEqual(DEPLOYED_ENVIRONMENTS, ["staging", "prod"]);
+    // Stacks a person may not destroy are never in the ephemeral workflow's reach.
+    const ephemeral = JSON.stringify(load("ephemeral.yml"));
+    for (const stack of PROTECTED_STACKS) assert.doesNotMatch(ephemeral, new RegExp(`ephemeral \\w+ ${stack}\\b`), `${stack} is never ephemeral`);
   });
 
   it("install the Pulumi CLI and Node that versions.json pins, so CI runs what the tests ran", () => {

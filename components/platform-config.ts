@@ -10,8 +10,9 @@ export type TargetKind = (typeof TARGETS)[number];
  * dev and pr: Docker, disposable. local: the Kubernetes target on the local data plane's API
  * server with the data plane's services as external ones, disposable. staging, prod: Kubernetes.
  */
-export type Environment = "dev" | "pr" | "local" | "staging" | "prod";
-export const EPHEMERAL_ENVIRONMENTS: readonly Environment[] = ["dev", "pr", "local"];
+import type { Environment } from "./environments";
+export type { Environment };
+export { DISPOSABLE_ENVIRONMENTS as EPHEMERAL_ENVIRONMENTS } from "./environments";
 
 export const PUBLIC_SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
 export type PublicServiceType = (typeof PUBLIC_SERVICE_TYPES)[number];
@@ -131,6 +132,8 @@ export interface PlatformConfig {
   readonly kong: { readonly proxyPort: number };
   readonly workers: {
     readonly replicas: number;
+    /** The contract's stack-set settings (workers/src/contract/settings.json), by `coexist:workers` key. */
+    readonly settings: Readonly<Record<string, number | boolean>>;
     readonly batchMaxRecords: number;
     readonly batchMaxWaitMs: number;
     readonly metricsPort: number;

@@ -1,9 +1,7 @@
+import { stackConfig } from "../stacks/stack-files";
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
 import { generateKongCredentials } from "../stacks/kong-credentials";
 import { renderKongConfig } from "./kong/render";
 import { installMocks, MockRun, settle } from "./testing/mocks";
@@ -16,7 +14,7 @@ import { installMocks, MockRun, settle } from "./testing/mocks";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const PASSWORDS = { "coexist:postgresPassword": "pg-s3cret", "coexist:debeziumPassword": "dbz-s3cret/with?odd@chars", "coexist:mongodbPassword": "mongo-s3cret" };
-const devConfig = (parse(fs.readFileSync(path.join(__dirname, "..", "stacks", "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+const devConfig = stackConfig("dev");
 const KONG = generateKongCredentials(renderKongConfig("dev").secretVariables);
 
 let run: MockRun;

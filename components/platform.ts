@@ -205,10 +205,7 @@ export class Platform extends pulumi.ComponentResource {
       database: args.mongodb.database,
       dlqTopic: dlqTopic(args.topicPrefix),
       captures: args.captures,
-      batchMaxRecords: args.workers.batchMaxRecords,
-      batchMaxWaitMs: args.workers.batchMaxWaitMs,
-      metricsPort: args.workers.metricsPort,
-      reconcileRepair: args.workers.reconcileRepair,
+      settings: args.workers.settings,
       retentionHours: args.kafka.retentionHours,
       generation: args.postgres.generation,
     });

@@ -3,10 +3,8 @@
  * every registered resource with its inputs (secrets unwrapped, as @pulumi/policy hands them to a
  * policy), its URN (which carries the stack) and its effective `protect`.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { stackConfig } from "../stacks/stack-files";
 import type { Policy, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { parse } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import type { Resource } from "./shapes";
 
@@ -105,11 +103,9 @@ export async function check(policy: Policy, resources: readonly Resource[], conf
   return found;
 }
 
-const STACKS = path.join(__dirname, "..", "stacks");
-
 /** A committed stack file's `config:` (staging, prod, dev), as Pulumi would pass it. */
 export function stackFileConfig(stack: string): Record<string, unknown> {
-  return (parse(fs.readFileSync(path.join(STACKS, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
+  return stackConfig(stack);
 }
 
 /** A data plane as `scripts/dataplane up --kubernetes` describes it, for rendering the local stack's config without one. */
@@ -130,7 +126,7 @@ export async function realProgram(stack: "dev" | "staging" | "prod" | "local"): 
   const { generateKongCredentials } = await import("../stacks/kong-credentials");
   let config: Record<string, unknown>;
   if (stack === "local") {
-    const { localStackConfig } = await import("../scripts/stack.d/local");
+    const { localStackConfig } = await import("../stacks/local-stack");
     config = localStackConfig(FAKE_DATAPLANE);
   } else {
     const file = stackFileConfig(stack);

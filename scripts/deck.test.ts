@@ -143,7 +143,7 @@ describe("scripts/deck diff", () => {
   it("compares with a git ref's rendering without touching the checkout, and falls back to HEAD when no gateway answers", async () => {
     // A scratch repository holding what rendering needs, so the test commits nowhere real.
     const repo = tmpDir();
-    for (const p of ["scripts/deck", "scripts/deck.d", "components/kong", "kong", "versions.json", "package.json"]) {
+    for (const p of ["scripts/deck", "scripts/deck.d", "components/kong", "components/environments.ts", "kong", "versions.json", "package.json"]) {
       fs.cpSync(path.join(ROOT, p), path.join(repo, p), { recursive: true });
     }
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(repo, "node_modules"));

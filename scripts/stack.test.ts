@@ -24,7 +24,7 @@ describe("scripts/stack", () => {
   it("refuses an unknown stack name with a usage error, before any engine runs", () => {
     const r = runStack(["up", "sandbox"]);
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /unknown stack "sandbox": use dev, local, staging, prod or pr-<n>/);
+    assert.match(r.stderr, /unknown stack "sandbox": use dev, pr-<n>, local, staging or prod/);
   });
 
   it("refuses an unknown command and an unknown option", () => {

@@ -1,14 +1,12 @@
+import { stackConfig } from "./stack-files";
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { describe, it } from "node:test";
-import { parse } from "yaml";
 import { installMocks, settle } from "../components/testing/mocks";
 
 /** Invalid config fails the program before any resource is registered. */
 
 const PASSWORDS = { "coexist:postgresPassword": "p", "coexist:debeziumPassword": "d", "coexist:mongodbPassword": "m" };
-const devConfig = (parse(fs.readFileSync(path.join(__dirname, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+const devConfig = stackConfig("dev");
 const orders = { table: "public.orders", collection: "orders", key: "order_id", transform: "order" };
 
 const cases: { name: string; stack: string; config: Record<string, unknown>; message: RegExp }[] = [

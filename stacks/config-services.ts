@@ -1,4 +1,5 @@
 import { AtlasMongo, Environment, ExternalPostgres, KubernetesSettings, PlatformConfig, PUBLIC_SERVICE_TYPES, TargetKind } from "../components/platform-config";
+import { ACCESS_LIST_FIX, admitsWholeInternet } from "../components/mongodb/access-list";
 import { NS, Problems, show } from "./config-problems";
 
 /**
@@ -154,7 +155,7 @@ function parseMongo(p: Problems, value: unknown, ctx: Context): PlatformConfig["
       p.add(`${NS}:mongodb.atlas.accessList: missing; fix: list the CIDR blocks of the cluster's egress (NAT) addresses, e.g. ["203.0.113.10/32"]`);
     }
     for (const cidr of accessList) {
-      if (cidr.endsWith("/0")) p.add(`${NS}:mongodb.atlas.accessList: ${cidr} opens the database to the whole internet; fix: list only the cluster's egress addresses`);
+      if (admitsWholeInternet(cidr)) p.add(`${NS}:mongodb.atlas.accessList: ${cidr} opens the database to the whole internet; fix: ${ACCESS_LIST_FIX}`);
     }
     atlas = {
       projectId: p.requiredString("mongodb.atlas.projectId", at.projectId, /^[a-f0-9]{24}$/, "the Atlas project id (24 hex characters)", "5f1e2d3c4b5a69788796a5b4"),

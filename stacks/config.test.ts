@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { describe, it } from "node:test";
-import { parse } from "yaml";
 import { FAKE_DATAPLANE } from "../policy/testing";
-import { localStackConfig } from "../scripts/stack.d/local";
+import { localStackConfig } from "./local-stack";
+import { stackConfig } from "./stack-files";
 import { ConfigError, parseConfig, requiredSecrets } from "./config";
 
 const CAPTURE = [
@@ -35,8 +33,7 @@ function problemsOf(fn: () => unknown): string[] {
 
 /** Loads a committed stack file the way Pulumi hands its values to the program. */
 function stackFile(stack: string): Record<string, string> {
-  const file = parse(fs.readFileSync(path.join(__dirname, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-  return raw(file.config);
+  return raw(stackConfig(stack));
 }
 
 describe("parseConfig", () => {
@@ -142,7 +139,7 @@ describe("parseConfig", () => {
 
   it("requires a recognisable stack name or an explicit environment", () => {
     const [p] = problemsOf(() => parseConfig(raw(), "sandbox", SECRET_KEYS));
-    assert.match(p, /^coexist:environment: stack "sandbox" is not dev, local, staging, prod or pr-<n>/);
+    assert.match(p, /^coexist:environment: stack "sandbox" is not dev, pr-<n>, local, staging or prod/);
     assert.equal(parseConfig(raw({ "coexist:environment": "dev" }), "sandbox", SECRET_KEYS).environment, "dev");
   });
 

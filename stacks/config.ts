@@ -1,5 +1,7 @@
 import { Capture, TRANSFORMS, TransformName } from "../components/capture";
-import { EPHEMERAL_ENVIRONMENTS, Environment, PlatformConfig, TARGETS, TargetKind } from "../components/platform-config";
+import { ENVIRONMENT_NAMES, ENVIRONMENTS, environmentOf, stackNamesShown } from "../components/environments";
+import { PlatformConfig, TARGETS, TargetKind } from "../components/platform-config";
+import { stackSettings } from "../components/workers/settings";
 import { decode, NS, Problems, show } from "./config-problems";
 import { checkEgressCoverage, parseNetwork } from "./config-network";
 import { IMAGE, parseKubernetes, parseServices } from "./config-services";
@@ -23,11 +25,7 @@ const KNOWN_KEYS = ["target", "environment", "protect", "capture", "topicPrefix"
 const IDENT = /^[a-z_][a-z0-9_]*$/;
 const QUALIFIED = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
 
-export function environmentOf(stack: string): Environment | undefined {
-  if (stack === "dev" || stack === "staging" || stack === "prod" || stack === "local") return stack;
-  if (/^pr-[0-9]+$/.test(stack)) return "pr";
-  return undefined;
-}
+export { environmentOf } from "../components/environments";
 
 /** Parses raw `coexist:*` config values (as from `pulumi.runtime.allConfig()`). */
 export function parseConfig(raw: Readonly<Record<string, string>>, stack: string, secretKeys: readonly string[] = []): PlatformConfig {
@@ -47,20 +45,21 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
   }
 
   const declared = get("environment");
-  const environment = declared === undefined ? environmentOf(stack) : p.oneOf("environment", declared, ["dev", "pr", "local", "staging", "prod"] as const);
+  const environment = declared === undefined ? environmentOf(stack) : p.oneOf("environment", declared, ENVIRONMENT_NAMES);
   if (environment === undefined && declared === undefined) {
-    p.add(`${NS}:environment: stack "${stack}" is not dev, local, staging, prod or pr-<n>; fix: name the stack so, or set ${NS}:environment`);
+    p.add(`${NS}:environment: stack "${stack}" is not ${stackNamesShown()}; fix: name the stack so, or set ${NS}:environment`);
   }
   const env = environment ?? "dev";
-  const ephemeral = EPHEMERAL_ENVIRONMENTS.includes(env);
+  const envSpec = ENVIRONMENTS[env];
+  const ephemeral = envSpec.disposable;
 
   const target: TargetKind = p.oneOf("target", get("target"), TARGETS, { required: true }) ?? "docker";
   const protect = p.bool("protect", get("protect"), !ephemeral);
-  if (env === "prod" && !protect) p.add(`${NS}:protect: prod must protect its stateful resources, found false; fix: remove the key or set it to true`);
-  if ((env === "prod" || env === "staging" || env === "local") && target !== "kubernetes") {
+  if (envSpec.mustProtect && !protect) p.add(`${NS}:protect: ${env} must protect its stateful resources, found false; fix: remove the key or set it to true`);
+  if (envSpec.target === "kubernetes" && target !== "kubernetes") {
     p.add(`${NS}:target: ${env} runs on kubernetes, found "${target}"; fix: set ${NS}:target to kubernetes`);
   }
-  if ((env === "dev" || env === "pr") && target !== "docker") {
+  if (envSpec.target === "docker" && target !== "docker") {
     p.add(`${NS}:target: ${env} stacks run on the local Docker engine, found "${target}"; fix: set ${NS}:target to docker (the local stack is the Kubernetes one for tests)`);
   }
 
@@ -73,7 +72,13 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     p.add(`${NS}:kubernetes: only the kubernetes target reads it, and this stack's target is ${target}; fix: remove the key`);
   }
 
-  const wk = p.object("workers", get("workers"), ["replicas", "batchMaxRecords", "batchMaxWaitMs", "metricsPort", "slotMetricsPort", "reconcileSchedule", "reconcileRepair", "image"]);
+  const wk = p.object("workers", get("workers"), ["replicas", ...stackSettings().map(([, s]) => s.stack), "slotMetricsPort", "reconcileSchedule", "image"]);
+  // The worker-config contract's stack-set settings (workers/src/contract/settings.json): default and range from there.
+  const settings = Object.fromEntries(stackSettings().map(([, s]) => {
+    const key = `workers.${s.stack}`;
+    const v = s.type === "boolean" ? p.bool(key, wk[s.stack], s.default as boolean) : s.type === "port" ? p.port(key, wk[s.stack], s.default as number) : p.int(key, wk[s.stack], s.default as number, s.min ?? 0, s.max ?? Number.MAX_SAFE_INTEGER);
+    return [s.stack, v];
+  }));
   const config: PlatformConfig = {
     stack,
     environment: env,
@@ -84,12 +89,13 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     ...services,
     workers: {
       replicas: p.int("workers.replicas", wk.replicas, 1, 1, 64),
-      batchMaxRecords: p.int("workers.batchMaxRecords", wk.batchMaxRecords, 1000, 1, 100_000),
-      batchMaxWaitMs: p.int("workers.batchMaxWaitMs", wk.batchMaxWaitMs, 50, 0, 60_000),
-      metricsPort: p.port("workers.metricsPort", wk.metricsPort, 9464),
+      settings,
+      batchMaxRecords: settings.batchMaxRecords as number,
+      batchMaxWaitMs: settings.batchMaxWaitMs as number,
+      metricsPort: settings.metricsPort as number,
       slotMetricsPort: p.port("workers.slotMetricsPort", wk.slotMetricsPort, 9465),
       reconcileSchedule: p.string("workers.reconcileSchedule", wk.reconcileSchedule, "0 * * * *", /^(\S+\s+){4}\S+$/, "a five-field cron expression"),
-      reconcileRepair: p.bool("workers.reconcileRepair", wk.reconcileRepair, false),
+      reconcileRepair: settings.reconcileRepair as boolean,
       image: target === "kubernetes"
         ? p.requiredString("workers.image", wk.image, IMAGE, "the worker image CI builds from workers/ and pushes", "registry.example.com/coexist/worker:1.4.0")
         : p.optionalString("workers.image", wk.image, IMAGE, "an image reference"),

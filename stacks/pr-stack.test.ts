@@ -5,13 +5,14 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { parseConfig } from "./config";
 import { prPortOffset, renderPrStack } from "./pr-stack";
+import { withProjectConfig } from "./stack-files";
 
 const template = fs.readFileSync(path.join(__dirname, "Pulumi.pr.template.yaml"), "utf8");
 const SECRETS = { "coexist:postgresPassword": "p", "coexist:debeziumPassword": "d", "coexist:mongodbPassword": "m" };
 
 function portsOf(pr: number): number[] {
   const file = parse(renderPrStack(template, pr)) as { config: Record<string, unknown> };
-  const raw = Object.fromEntries(Object.entries({ ...file.config, ...SECRETS }).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+  const raw = Object.fromEntries(Object.entries({ ...withProjectConfig(file.config), ...SECRETS }).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
   const c = parseConfig(raw, `pr-${pr}`, Object.keys(SECRETS));
   return [c.postgres.port, c.kafka.port, c.connect.port, c.mongodb.port, c.kong.proxyPort, c.workers.metricsPort, c.workers.slotMetricsPort];
 }

@@ -4,7 +4,7 @@ import { renderKongConfig } from "../components/kong/render";
 import { credentialLeaks, SECRET_SIG } from "../components/testing/inspect";
 import { installMocks, MockRun, settle } from "../components/testing/mocks";
 import { FAKE_DATAPLANE } from "../policy/testing";
-import { localStackConfig } from "../scripts/stack.d/local";
+import { localStackConfig } from "./local-stack";
 import { generateKongCredentials } from "./kong-credentials";
 
 /**

@@ -1,8 +1,6 @@
+import { stackConfig } from "./stack-files";
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { parse } from "yaml";
 import { renderKongConfig } from "../components/kong/render";
 import { credentialLeaks } from "../components/testing/inspect";
 import { customResources, get, oneCustom } from "../components/testing/kubernetes";
@@ -19,7 +17,7 @@ import { generateKongCredentials } from "./kong-credentials";
 
 const SECRETS = { "coexist:debeziumPassword": "dbz-Pr0d-s3cret", "coexist:mongodbPassword": "atlas-Pr0d-s3cret" };
 const KONG = generateKongCredentials(renderKongConfig("prod").secretVariables);
-const file = (parse(fs.readFileSync(path.join(__dirname, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+const file = stackConfig("prod");
 const config = { ...file, "coexist:kubernetes": { ...(file["coexist:kubernetes"] as object), crds: "skip" } };
 
 let run: MockRun;

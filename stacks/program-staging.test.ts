@@ -1,8 +1,6 @@
+import { stackConfig } from "./stack-files";
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { parse } from "yaml";
 import { renderKongConfig } from "../components/kong/render";
 import { credentialLeaks } from "../components/testing/inspect";
 import { customResources, get, oneCustom, podTemplates } from "../components/testing/kubernetes";
@@ -18,7 +16,7 @@ import { generateKongCredentials } from "./kong-credentials";
 
 const SECRETS = { "coexist:debeziumPassword": "dbz-St4ging-s3cret", "coexist:mongodbPassword": "mongo-St4ging-s3cret" };
 const KONG = generateKongCredentials(renderKongConfig("staging").secretVariables);
-const file = (parse(fs.readFileSync(path.join(__dirname, "Pulumi.staging.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+const file = stackConfig("staging");
 // CRDs are generated from the operators' registries and applied for real in the engine test.
 const config = { ...file, "coexist:kubernetes": { ...(file["coexist:kubernetes"] as object), crds: "skip" } };
 

@@ -1,9 +1,9 @@
+import { stackConfig } from "./stack-files";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { parse } from "yaml";
 import { controlListenProblem } from "../components/kong/listen";
 import { renderKongConfig } from "../components/kong/render";
 import { credentialLeaks, SECRET_SIG, stringsIn } from "../components/testing/inspect";
@@ -17,7 +17,7 @@ import { generateKongCredentials } from "./kong-credentials";
 
 const PASSWORDS = { "coexist:postgresPassword": "pg-Sup3r-s3cret", "coexist:debeziumPassword": "dbz-Sup3r-s3cret", "coexist:mongodbPassword": "mongo-Sup3r-s3cret" };
 const KONG = generateKongCredentials(renderKongConfig("dev").secretVariables);
-const devConfig = (parse(fs.readFileSync(path.join(__dirname, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+const devConfig = stackConfig("dev");
 
 const CONTAINER = "docker:index/container:Container";
 

@@ -1,11 +1,9 @@
+import { stackConfig } from "../stacks/stack-files";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { parse } from "yaml";
 import { renderKongConfig } from "../components/kong/render";
 import { generateKongCredentials } from "../stacks/kong-credentials";
 import { readDataplaneEnv } from "../scripts/stack.d/local";
@@ -34,7 +32,7 @@ describe("the staging program on the real engine and API server", () => {
   const env = readDataplaneEnv();
   const id = randomBytes(3).toString("hex");
   const namespace = `coexist-st-${id}`;
-  const file = (parse(fs.readFileSync(path.join(__dirname, "..", "stacks", "Pulumi.staging.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+  const file = stackConfig("staging");
   const plain: Record<string, unknown> = {
     ...file,
     "coexist:protect": false,

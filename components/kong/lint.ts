@@ -1,4 +1,5 @@
 import { controlListenProblem } from "./listen";
+import { effectivePlugins, PUBLIC_TAG, routeAuthProblem } from "./route-auth";
 import type { KongConfig, KongMode, KongPlugin, KongRoute, KongService } from "./types";
 
 /** One broken rule; `where` names the service, route, plugin or consumer it is about. */
@@ -25,8 +26,7 @@ export function formatFinding(f: Finding): string {
   return `[${f.rule}] ${where || "config"}: ${f.message}`;
 }
 
-/** The tag that marks a route as meant for anonymous callers; every other route needs jwt. */
-export const PUBLIC_TAG = "public";
+export { PUBLIC_TAG } from "./route-auth";
 /** Longest token lifetime any environment may accept. */
 const MAX_TOKEN_LIFETIME_S = 86400;
 const SAFE_METHODS = ["GET", "HEAD", "OPTIONS"];
@@ -68,7 +68,7 @@ function lintRoute(config: KongConfig, service: KongService, route: KongRoute, a
   const plugins = effectivePlugins(config, service, route);
   const jwt = plugins.get("jwt");
   if (!route.paths?.length || !route.methods?.length) add("route-explicit", where, "a route must list its paths and methods; a catch-all route exposes whatever the upstream serves");
-  if (!isPublic && !jwt) {
+  if (routeAuthProblem(config, service, route) === "open") {
     add("route-auth", where, `not tagged "${PUBLIC_TAG}" and no jwt plugin applies: anyone can call it. Fix: add jwt to the service or route, or tag the route public if it is meant to be anonymous`);
   }
   if (isPublic && (route.methods ?? []).some((m) => !SAFE_METHODS.includes(m))) {
@@ -156,21 +156,6 @@ function lintConsumers(config: KongConfig, add: Add): void {
 type Add = (rule: string, where: Finding["where"], message: string) => void;
 
 /** The plugins that run on a route, the most specific scope winning (route > service > global). */
-function effectivePlugins(config: KongConfig, service: KongService, route: KongRoute): Map<string, KongPlugin> {
-  const byName = new Map<string, KongPlugin>();
-  const enabled = (p: KongPlugin) => p.enabled !== false && !p.consumer;
-  const top = config.plugins ?? [];
-  const layers = [
-    top.filter((p) => !p.service && !p.route),
-    top.filter((p) => p.service === service.name && !p.route),
-    service.plugins ?? [],
-    top.filter((p) => p.route === route.name),
-    route.plugins ?? [],
-  ];
-  for (const layer of layers) for (const p of layer.filter(enabled)) byName.set(p.name, p);
-  return byName;
-}
-
 function allPlugins(config: KongConfig): { plugin: KongPlugin; where: Finding["where"] }[] {
   const out: { plugin: KongPlugin; where: Finding["where"] }[] = [];
   for (const p of config.plugins ?? []) out.push({ plugin: p, where: { ...(p.service ? { service: p.service } : {}), ...(p.route ? { route: p.route } : {}) } });

@@ -2,18 +2,8 @@ import { VAULT_ENV_REF } from "./credentials";
 import type { BaseFacts, Overlay } from "./types";
 import { describe, isRecord } from "./values";
 
-/** The overlays stacks map to; `kong/overlays/<name>.yaml`. */
-export const OVERLAYS = ["dev", "pr", "local", "staging", "prod"] as const;
-
-/** `dev` → dev, `pr-123` → pr (one overlay for every ephemeral stack), `local`, `staging`, `prod`. */
-export function kongOverlayFor(stack: string): string {
-  if (stack !== "pr" && (OVERLAYS as readonly string[]).includes(stack)) return stack;
-  if (/^pr-[1-9][0-9]*$/.test(stack)) return "pr";
-  throw new Error(
-    `kongOverlayFor: no Kong overlay for stack "${stack}"; expected dev, local, staging, prod or pr-<number> (e.g. pr-123). ` +
-      `Fix: use one of those stack names, or add kong/overlays/<name>.yaml and map it here.`,
-  );
-}
+/** `dev` → dev, `pr-123` → pr (one overlay for every ephemeral stack), …: the catalogue's mapping. */
+export { overlayOf as kongOverlayFor } from "../environments";
 
 const JWT_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "HS256", "HS384", "HS512"];
 const REDIS_KEYS: Record<string, "string" | "port" | "integer" | "boolean"> = {

@@ -1,3 +1,4 @@
+import { ACCESS_LIST_FIX, admitsWholeInternet } from "./access-list";
 import * as mongodbatlas from "@pulumi/mongodbatlas";
 import * as pulumi from "@pulumi/pulumi";
 import { Capture } from "../capture";
@@ -71,6 +72,6 @@ export class MongoAtlas extends pulumi.ComponentResource {
 function validateAtlasArgs(name: string, args: MongoAtlasArgs): void {
   if (args.accessList.length === 0) throw new Error(`MongoAtlas ${name}: accessList is empty; fix: list the CIDR blocks of the cluster's egress addresses`);
   for (const cidr of args.accessList) {
-    if (cidr.endsWith("/0")) throw new Error(`MongoAtlas ${name}: accessList entry ${cidr} opens the database to the whole internet; fix: list only the cluster's egress addresses`);
+    if (admitsWholeInternet(cidr)) throw new Error(`MongoAtlas ${name}: accessList entry ${cidr} opens the database to the whole internet; fix: ${ACCESS_LIST_FIX}`);
   }
 }

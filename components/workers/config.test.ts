@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { topicPlan } from "../kafka/topics";
+import fc from "fast-check";
+import { parseConfig } from "../../stacks/config";
 import { renderWorkerConfig, tombstoneTtlSeconds } from "./config";
+import { stackSettings, WORKER_SETTINGS } from "./settings";
 
 const input = {
   brokers: ["kafka:9092"],
@@ -10,9 +13,7 @@ const input = {
   database: "coexist",
   dlqTopic: "coexist.dlq",
   captures: [{ table: "public.orders", collection: "orders", key: "order_id", transform: "order" as const }],
-  batchMaxRecords: 1000,
-  batchMaxWaitMs: 50,
-  metricsPort: 9464,
+  settings: {},
   retentionHours: 168,
 };
 
@@ -33,5 +34,30 @@ describe("renderWorkerConfig", () => {
 
   it("refuses a retention it cannot derive a TTL from, naming the key", () => {
     assert.throws(() => renderWorkerConfig({ ...input, retentionHours: 0 }), /coexist:kafka\.retentionHours.*got 0/);
+  });
+
+  it("renders every stack-set setting of the worker-config contract at its path: the stack's value when set, else the contract's default", () => {
+    const arb = fc.record(Object.fromEntries(stackSettings().map(([, s]) => [s.stack, s.type === "boolean" ? fc.boolean() : fc.integer({ min: Math.max(s.min ?? 0, s.type === "port" ? 1024 : 0), max: Math.min(s.max ?? 1e6, 65_535) })])), { requiredKeys: [] });
+    fc.assert(
+      fc.property(arb, (values) => {
+        const raw = { "coexist:target": "docker", "coexist:capture": JSON.stringify(input.captures), "coexist:workers": JSON.stringify(values) };
+        const parsed = parseConfig(raw, "dev");
+        const rendered = renderWorkerConfig({ ...input, settings: parsed.workers.settings }) as unknown as Record<string, Record<string, unknown>>;
+        for (const [name, s] of stackSettings()) {
+          const [group, field] = name.split(".") as [string, string];
+          assert.equal(rendered[group]?.[field], (values as Record<string, unknown>)[s.stack] ?? s.default, name);
+        }
+      }),
+      { verbose: true },
+    );
+  });
+
+  it("refuses a stack-set setting outside the contract's range, naming the coexist:workers key", () => {
+    for (const [name, s] of stackSettings()) {
+      if (s.type !== "integer") continue;
+      const raw = { "coexist:target": "docker", "coexist:capture": JSON.stringify(input.captures), "coexist:workers": JSON.stringify({ [s.stack]: (s.max ?? 0) + 1 }) };
+      assert.throws(() => parseConfig(raw, "dev"), new RegExp(`coexist:workers\\.${s.stack}`), name);
+    }
+    assert.ok(Object.keys(WORKER_SETTINGS).length >= 10);
   });
 });

@@ -1,5 +1,6 @@
 import { Capture } from "../capture";
 import { topicFor } from "../connect/connector-config";
+import { renderStackSettings } from "./settings";
 
 /** The runtime config of the sync worker and the reconciler (workers/src/runtime/config.ts parses it). */
 export interface WorkerConfig {
@@ -29,17 +30,14 @@ export interface WorkerConfigInput {
   readonly database: string;
   readonly dlqTopic: string;
   readonly captures: readonly Capture[];
-  readonly batchMaxRecords: number;
-  readonly batchMaxWaitMs: number;
-  readonly metricsPort: number;
+  /** The `coexist:workers` values of the contract's stack-set settings (workers/src/contract/settings.json), by key. */
+  readonly settings: Readonly<Record<string, number | boolean>>;
   /** Retention of the CDC topics (`coexist:kafka.retentionHours`); the tombstone TTL is derived from it. */
   readonly retentionHours: number;
   /** The source generation, as given to the connector's `epoch` (repairs are written in it). @default 0 */
   readonly generation?: number;
   /** @default 1000 */
   readonly reconcileBatchSize?: number;
-  /** Repair divergences the reconciler finds; otherwise it only reports them. @default false */
-  readonly reconcileRepair?: boolean;
   /** How often the worker deletes expired tombstones. @default 3600 */
   readonly tombstonePurgeIntervalSeconds?: number;
 }
@@ -69,15 +67,16 @@ export function tombstoneTtlSeconds(retentionHours: number): number {
  * No secret goes in here; MONGODB_URL and POSTGRES_URL are passed as secret env.
  */
 export function renderWorkerConfig(input: WorkerConfigInput): WorkerConfig {
+  // Stack-set settings render generically from the contract; a new one needs no line here.
+  const set = renderStackSettings(input.settings);
   return {
-    kafka: { brokers: input.brokers, clientId: "coexist-sync", groupId: input.groupId },
-    mongodb: { database: input.database },
-    source: { generation: input.generation ?? 0 },
+    ...set,
+    kafka: { ...set.kafka, brokers: input.brokers, clientId: "coexist-sync", groupId: input.groupId },
+    mongodb: { ...set.mongodb, database: input.database },
+    source: { ...set.source, generation: input.generation ?? 0 },
     dlqTopic: input.dlqTopic,
     captures: input.captures.map((c) => ({ ...c, topic: topicFor(input.topicPrefix, c.table) })),
-    batch: { maxRecords: input.batchMaxRecords, maxWaitMs: input.batchMaxWaitMs },
-    tombstones: { ttlSeconds: tombstoneTtlSeconds(input.retentionHours), purgeIntervalSeconds: input.tombstonePurgeIntervalSeconds ?? 3600 },
-    metrics: { port: input.metricsPort },
-    reconciler: { batchSize: input.reconcileBatchSize ?? 1000, repair: input.reconcileRepair ?? false },
-  };
+    tombstones: { ...set.tombstones, ttlSeconds: tombstoneTtlSeconds(input.retentionHours), purgeIntervalSeconds: input.tombstonePurgeIntervalSeconds ?? 3600 },
+    reconciler: { ...set.reconciler, batchSize: input.reconcileBatchSize ?? 1000 },
+  } as unknown as WorkerConfig;
 }

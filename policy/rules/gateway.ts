@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { parse } from "yaml";
-import { PUBLIC_TAG } from "../../components/kong/lint";
+import { PluginLike, PUBLIC_TAG, routeAuthProblem } from "../../components/kong/route-auth";
 import { describe, filesOf, get, isKube, isRecord, kubeKind, list, mountedConfig, num, objectName, podSpec, Resource, TYPES } from "../shapes";
 
 /**
@@ -35,32 +35,17 @@ function enabled(p: unknown): p is Obj {
   return isRecord(p) && p.enabled !== false && p.consumer === undefined;
 }
 
-/** The plugins that run on a route, the most specific scope winning (global, service, route). */
-function effectivePlugins(config: Obj, service: Obj, route: Obj): Map<string, Obj> {
-  const top = list(config.plugins).filter(enabled);
-  const layers = [
-    top.filter((p) => !p.service && !p.route),
-    top.filter((p) => p.service === service.name && !p.route),
-    list(service.plugins).filter(enabled),
-    top.filter((p) => p.route === route.name),
-    list(route.plugins).filter(enabled),
-  ];
-  const byName = new Map<string, Obj>();
-  for (const layer of layers) for (const p of layer) byName.set(String(p.name), p);
-  return byName;
-}
-
 export function unauthenticatedRoutes(r: Resource): string[] {
   const out = new Set<string>();
   for (const g of kongConfigs(r)) {
     for (const service of list(g.config.services).filter(isRecord)) {
       for (const route of list(service.routes).filter(isRecord)) {
-        const isPublic = list(route.tags).includes(PUBLIC_TAG);
-        const jwt = effectivePlugins(g.config, service, route).get("jwt");
-        if (!isPublic && !jwt) {
+        const plugins = (o: Obj) => list(o.plugins).filter(isRecord) as unknown as PluginLike[];
+        const problem = routeAuthProblem({ plugins: plugins(g.config) }, { name: service.name, plugins: plugins(service) }, { name: route.name, plugins: plugins(route), tags: list(route.tags) });
+        if (problem === "open") {
           out.add(`Kong route ${String(route.name)} (service ${String(service.name)}) in ${describe(r)} is not tagged "${PUBLIC_TAG}" and no jwt plugin applies: anyone can call it; fix: add jwt to the route or service, or tag the route ${PUBLIC_TAG} if it is meant to be anonymous`);
         }
-        if (!isPublic && jwt && isRecord(jwt.config) && jwt.config.anonymous !== undefined) {
+        if (problem === "anonymous") {
           out.add(`Kong route ${String(route.name)} (service ${String(service.name)}) in ${describe(r)} lets requests without a token through (jwt anonymous is set) but is not tagged "${PUBLIC_TAG}"; fix: remove anonymous`);
         }
       }

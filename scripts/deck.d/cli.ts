@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
+import { ENVIRONMENT_NAMES, exampleStack } from "../../components/environments";
 import { kongOverlayFor } from "../../components/kong/overlay";
 import { renderKongConfig } from "../../components/kong/render";
 import type { KongConfig } from "../../components/kong/types";
@@ -8,7 +9,7 @@ import { checkConfig, CWD, log, reportChecked, UsageError, validateEnv } from ".
 import { diff } from "./diff";
 import { sync } from "./sync";
 
-const ENVIRONMENTS = ["dev", "pr-1", "local", "staging", "prod"];
+const ENVIRONMENTS = ENVIRONMENT_NAMES.map(exampleStack);
 
 export const USAGE = `usage: scripts/deck <command> ...
   build                                   build the pinned decK (versions.json "deck") into the cache

@@ -63,7 +63,10 @@ function diffAgainstRef(env: string, ref: string, currentYaml: string, failOnDif
 export function renderAtRef(env: string, ref: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "coexist-deck-ref-"));
   try {
-    const archive = spawnSync("git", ["-C", ROOT, "archive", "--format=tar", ref, "--", "kong", "components/kong"], { maxBuffer: 256 << 20 });
+    // The Kong rendering reads the environment catalogue (components/environments.ts) from the
+    // commit that introduced it; older refs have none.
+    const catalogue = spawnSync("git", ["-C", ROOT, "cat-file", "-e", `${ref}:components/environments.ts`]).status === 0 ? ["components/environments.ts"] : [];
+    const archive = spawnSync("git", ["-C", ROOT, "archive", "--format=tar", ref, "--", "kong", "components/kong", ...catalogue], { maxBuffer: 256 << 20 });
     if (archive.status !== 0) {
       throw new UsageError(`diff ${env}: cannot read kong/ and components/kong/ at git ref ${JSON.stringify(ref)}: ${archive.stderr.toString().trim()}`);
     }

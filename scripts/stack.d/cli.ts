@@ -5,14 +5,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { parse, stringify } from "yaml";
-import { renderPrStack } from "../../stacks/pr-stack";
+import { ENVIRONMENTS, environmentOf } from "../../components/environments";
 import type { Engine } from "./engine";
-import { backendEnv, checkStackName, dockerAnswers, EPHEMERAL, PROTECTED, ROOT, UsageError } from "./workspace";
+import { ensureSecrets, ensureStackFile, log, openUserEngine, Parsed, prepareLocal, print } from "./stack-setup";
+import { checkStackName, dockerAnswers, PROTECTED, ROOT, UsageError } from "./workspace";
+
+export { ensureSecrets, ensureStackFile, kubernetesEnv, log, openUserEngine, prepareLocal, print } from "./stack-setup";
+export type { Parsed } from "./stack-setup";
 
 // The program and the engine load every provider SDK (seconds): imported only once a command runs.
 const program = () => import("../../stacks/program");
-const local = () => import("./local");
 
 export const USAGE = `Usage: scripts/stack <command> <stack> [options]
 
@@ -49,18 +51,6 @@ Each stack's secrets: COEXIST_SECRETS_PROVIDER_<STACK> (awskms://, gcpkms://, az
 hashivault://) or PULUMI_CONFIG_PASSPHRASE_<STACK> (PR for every pr-<n>); staging and prod refuse
 the shared PULUMI_CONFIG_PASSPHRASE.
 `;
-
-export const log = (line: string): void => void process.stderr.write(`[stack] ${line}\n`);
-
-export interface Parsed {
-  readonly command: string;
-  /** ephemeral: its subcommand. */
-  readonly sub?: string;
-  readonly stack: string;
-  readonly flags: Set<string>;
-  /** Options that take a value (`--max-chars 30000` or `--max-chars=30000`). */
-  readonly options: Readonly<Record<string, string>>;
-}
 
 const FLAGS = ["--json", "--diff", "--yes", "--markdown", "--policy-pack", "--refresh", "--expect-no-changes", "--dry-run", "--if-exists"];
 const VALUED = ["--format", "--max-chars", "--pr", "--creator", "--ttl", "--timeout", "--table", "--now", "--id"];
@@ -115,87 +105,12 @@ export function refuse(p: Parsed): string | undefined {
   if (p.command === "destroy" && PROTECTED.has(p.stack)) {
     return `${p.stack} is protected: its stateful resources refuse deletion; tear it down by hand after unprotecting, deliberately`;
   }
-  if (p.command === "create" && !p.stack.startsWith("pr-")) return "create is for pr-<n> stacks (dev, local, staging and prod have committed or rendered stack files)";
-  if ((p.stack === "dev" || p.stack.startsWith("pr-")) && (p.command === "up" || p.command === "destroy") && !dockerAnswers()) {
+  const env = environmentOf(p.stack);
+  if (p.command === "create" && env !== "pr") return "create is for pr-<n> stacks (dev, local, staging and prod have committed or rendered stack files)";
+  if (env !== undefined && ENVIRONMENTS[env].target === "docker" && (p.command === "up" || p.command === "destroy") && !dockerAnswers()) {
     return `no Docker engine answers (docker info failed); ${p.stack} runs on the local Docker engine`;
   }
   return undefined;
-}
-
-/**
- * stacks/Pulumi.<stack>.yaml, rendered for pr-<n> (from the template) and local (from the data
- * plane), in `workDir` (the repository, or a test's isolated workspace). A local stack's `id` names
- * its namespace, slot, topics and database; a re-render keeps the id the file has (its namespace is
- * coexist-<id>) unless one is given.
- */
-export async function ensureStackFile(stack: string, workDir = ROOT, id?: string): Promise<void> {
-  const file = path.join(workDir, "stacks", `Pulumi.${stack}.yaml`);
-  if (stack.startsWith("pr-") && !fs.existsSync(file)) {
-    fs.writeFileSync(file, renderPrStack(fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.pr.template.yaml"), "utf8"), Number(stack.slice(3))));
-    log(`rendered stacks/Pulumi.${stack}.yaml from the pr template`);
-  }
-  if (stack === "local") {
-    // Re-rendered each time: the data plane picks its ports when it starts.
-    const doc = fs.existsSync(file) ? (parse(fs.readFileSync(file, "utf8")) as Record<string, unknown> | null) ?? {} : {};
-    const existing = (doc.config as Record<string, unknown> | undefined) ?? {};
-    const secrets = Object.fromEntries(Object.entries(existing).filter(([, v]) => typeof v === "object" && v !== null && "secure" in (v as object)));
-    const namespace = (existing["coexist:kubernetes"] as { namespace?: string } | undefined)?.namespace;
-    const keptId = namespace?.startsWith("coexist-") ? namespace.slice("coexist-".length) : undefined;
-    const { localStackConfig, readDataplaneEnv } = await local();
-    // The secrets provider's settings (encryptionsalt...) stay: without them the secure values kept above cannot be decrypted.
-    const { config: _config, ...settings } = doc;
-    fs.writeFileSync(file, `# Rendered by scripts/stack from the local data plane (.dataplane/env); not committed.\n${stringify({ ...settings, config: { ...localStackConfig(readDataplaneEnv(), id ?? keptId ?? "local"), ...secrets } })}`);
-  }
-}
-
-/** dev, pr-<n> and local get random secrets on first use; staging and prod must be set by a human. */
-export async function ensureSecrets(stack: Stack, name: string, stateDir = path.join(ROOT, ".pulumi-state")): Promise<void> {
-  const has = async (key: string) => (await stack.getAllConfig())[`coexist:${key}`] !== undefined;
-  const needed = name === "local" ? ["debeziumPassword", "reconcilerPassword", "mongodbUrl", "connectPassword"] : ["postgresPassword", "debeziumPassword", "mongodbPassword"];
-  for (const key of needed) {
-    if (await has(key)) continue;
-    if (!EPHEMERAL.test(name)) throw new Error(`coexist:${key} is not set on ${name}; set it from the secret store: pulumi config set --secret coexist:${key} --stack ${name}`);
-    const env = name === "local" ? (await local()).readDataplaneEnv() : undefined;
-    const value = key === "mongodbUrl" ? env!.MONGODB_URL : key === "connectPassword" ? env!.CONNECT_PASSWORD : (await import("node:crypto")).randomBytes(18).toString("base64url");
-    await stack.setConfig(`coexist:${key}`, { value, secret: true });
-    log(`generated secret coexist:${key}`);
-  }
-  if (!(await has("kongCredentials")) && EPHEMERAL.test(name)) {
-    const { renderKongConfig } = await import("../../components/kong/render");
-    const { generateKongCredentials } = await import("../../stacks/kong-credentials");
-    const keys = path.join(stateDir, "keys", name);
-    const creds = generateKongCredentials(renderKongConfig(name).secretVariables, keys);
-    await stack.setConfig("coexist:kongCredentials", { value: JSON.stringify(creds), secret: true });
-    log(`generated gateway credentials (private keys for minting test tokens: ${path.relative(ROOT, keys) || keys}/)`);
-  }
-}
-
-export async function kubernetesEnv(stack: string): Promise<Record<string, string>> {
-  if (stack !== "local") return {};
-  return { KUBECONFIG: (await local()).readDataplaneEnv().KUBECONFIG };
-}
-
-export async function prepareLocal(stack: Stack): Promise<void> {
-  const { parseConfig } = await import("../../stacks/config");
-  const { prepareExistingSources, readDataplaneEnv } = await local();
-  const all = await stack.getAllConfig();
-  const raw = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value]));
-  const config = parseConfig(raw, "local", Object.entries(all).filter(([, v]) => v.secret).map(([k]) => k));
-  await prepareExistingSources(readDataplaneEnv(), config, all["coexist:reconcilerPassword"]!.value);
-}
-
-export const print = (text: string): void => void process.stdout.write(text);
-
-/** The engine on the user's backend (or .pulumi-state/), with the cluster credentials a stack needs. */
-export async function openUserEngine(stack: string, opts: { secretsOf?: string } = {}): Promise<Engine> {
-  const { openEngine } = await import("./engine");
-  const probe = await openEngine({ installPlugins: false, log });
-  const { stackSecrets } = await import("./secrets");
-  const secrets = stackSecrets(opts.secretsOf ?? stack, { stackFile: path.join(ROOT, "stacks", `Pulumi.${stack}.yaml`), generate: { stateDir: path.join(ROOT, ".pulumi-state") } });
-  log(`${stack}'s secrets: ${secrets.source}`);
-  const engine = await openEngine({ env: { ...backendEnv(probe.cli, log), ...secrets.env, ...(await kubernetesEnv(stack)) }, secretsProvider: secrets.secretsProvider, log });
-  log(`Pulumi CLI ${engine.cli.version} (${engine.cli.source === "path" ? "from PATH" : "built by scripts/toolchain"})`);
-  return engine;
 }
 
 /** Engine options of preview and up that the flags ask for. */

@@ -1,3 +1,4 @@
+import { ENVIRONMENTS, environmentOf } from "../../components/environments";
 /**
  * What makes a stack ephemeral, kept as Pulumi stack tags so it lives with the stack in its
  * backend (the file backend stores them beside the state, in <stack>.pulumi-tags; Pulumi Cloud as
@@ -74,15 +75,11 @@ export function isExpired(meta: EphemeralMeta, now: Date): boolean {
 }
 
 /** Why a stack cannot be managed as ephemeral; undefined when it can. */
-export function ephemeralRefusal(stack: string): string | undefined {
-  if (stack === "staging" || stack === "prod") return `${stack} is never ephemeral: its stateful resources are protected and ephemeral commands would destroy it; refused`;
-  if (stack === "dev") return "dev is a developer's own stack, not an ephemeral one; use pr-<n> (Docker) or local (the local data plane's Kubernetes)";
-  if (stack !== "local" && !/^pr-[1-9][0-9]*$/.test(stack)) return `"${stack}" is not an ephemeral stack name; use pr-<n> or local`;
-  return undefined;
-}
+export { ephemeralRefusal } from "../../components/environments";
 
 export function flavourOf(stack: string): Flavour {
-  return stack === "local" ? "kubernetes" : "docker";
+  const env = environmentOf(stack);
+  return env === undefined ? "docker" : ENVIRONMENTS[env].target;
 }
 
 /** Who is creating a stack: the CI actor, else the git author, else the OS user. */

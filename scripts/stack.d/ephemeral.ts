@@ -17,7 +17,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as automation from "@pulumi/pulumi/automation";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { ensureSecrets, ensureStackFile, log as stackLog, Parsed, prepareLocal, print } from "./cli";
+import { ensureSecrets, ensureStackFile, log as stackLog, Parsed, prepareLocal, print } from "./stack-setup";
 import type { Engine } from "./engine";
 import { footprintOf, formatLeftovers, Leftover, leftovers } from "./ephemeral-footprint";
 import { deleteGroups, dropMongoDatabase, observe, Services, waitConnectorGone, waitSlotInactive } from "./ephemeral-inspect";
@@ -272,7 +272,7 @@ export async function runEphemeral(p: Parsed): Promise<number> {
     const { dockerAnswers } = await import("./workspace");
     if (!dockerAnswers()) throw new Error(`no Docker engine answers (docker info failed); ${p.stack} runs on the local Docker engine; on this machine use the local stack`);
   }
-  const { openUserEngine } = await import("./cli");
+  const { openUserEngine } = await import("./stack-setup");
   // A sweep may meet the local stack: the engine gets the local cluster's credentials when there is one.
   // It destroys pr-<n> stacks, so it opens their secrets (PULUMI_CONFIG_PASSPHRASE_PR), never another stack's.
   const sweepSecrets = { secretsOf: "pr-<n>" };

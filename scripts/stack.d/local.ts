@@ -30,42 +30,8 @@ export function readDataplaneEnv(dir?: string): DataplaneEnv {
   return readEnvFile(REQUIRED, "the local stack runs on the local data plane: scripts/dataplane install --kubernetes && scripts/dataplane up --kubernetes", dir) as unknown as DataplaneEnv;
 }
 
-/** The worker image the local stack's Deployment names; kwok runs no container, so it is never pulled. */
-export const LOCAL_WORKER_IMAGE = "coexist-worker:local";
-
-/**
- * The `coexist:*` config of a local stack on this data plane (plain values; secrets separately).
- * `id` names its namespace, topics, slot, publication and read-model database, so several local
- * stacks (a developer's and the test suite's) can share one data plane.
- */
-export function localStackConfig(env: DataplaneEnv, id = "local"): Record<string, unknown> {
-  if (!/^[a-z0-9-]{1,40}$/.test(id)) throw new Error(`local stack id "${id}": use lower-case letters, digits and -`);
-  const suffix = id.replace(/[^a-z0-9]/g, "_");
-  return {
-    "coexist:target": "kubernetes",
-    "coexist:environment": "local",
-    "coexist:topicPrefix": `coexist_${suffix}`,
-    "coexist:kubernetes": { namespace: `coexist-${id}`, operators: "skip", crds: "skip", awaitOperators: false },
-    "coexist:capture": [
-      { table: "public.orders", collection: "orders", key: "order_id", transform: "order" },
-      { table: "public.customers", collection: "customers", key: "customer_id", transform: "customer" },
-      { table: "public.products", collection: "products", key: "product_id", transform: "product" },
-    ],
-    "coexist:postgres": {
-      database: env.PGDATABASE,
-      external: { host: env.PGHOST, port: Number(env.PGPORT), sslmode: "disable", adminUser: env.PGUSER },
-      cdcSource: "existing",
-      debeziumUser: env.DEBEZIUM_USER,
-      slotName: `coexist_${suffix}`,
-      publicationName: `coexist_${suffix}`,
-      heartbeatIntervalMs: 1000,
-    },
-    "coexist:kafka": { external: { bootstrapServers: env.KAFKA_BROKERS.split(",") }, topics: "existing", partitions: 3, replicationFactor: 1, retentionHours: 24 },
-    "coexist:connect": { external: { url: env.CONNECT_URL, passwordRef: env.DEBEZIUM_PASSWORD_REF, user: env.CONNECT_USER } },
-    "coexist:mongodb": { external: {}, database: `coexist_${suffix}` },
-    "coexist:workers": { image: LOCAL_WORKER_IMAGE, batchMaxWaitMs: 20 },
-  };
-}
+/** The `coexist:*` config of a local stack on this data plane: stacks/Pulumi.local.template.yaml, filled. */
+export { localStackConfig, localStackFile } from "../../stacks/local-stack";
 
 /**
  * What a DBA and a platform team would have created for a `cdcSource: existing` /

@@ -6,17 +6,20 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { DISPOSABLE_ENVIRONMENTS, Environment, environmentOf, PROTECTED_STACKS, stackNamesShown } from "../../components/environments";
 export const ROOT = path.resolve(__dirname, "..", "..");
 
-export const STACK_NAME = /^(dev|staging|prod|local|pr-[1-9][0-9]*)$/;
-export const EPHEMERAL = /^(dev|local|pr-[1-9][0-9]*)$/;
-export const PROTECTED = new Set(["staging", "prod"]);
+/** Stack names: the catalogue's (components/environments.ts). */
+export const STACK_NAME = { test: (stack: string): boolean => environmentOf(stack) !== undefined };
+/** Disposable stacks: secrets may be generated for them. */
+export const EPHEMERAL = { test: (stack: string): boolean => DISPOSABLE_ENVIRONMENTS.includes(environmentOf(stack) as Environment) };
+export const PROTECTED = PROTECTED_STACKS;
 
 export class UsageError extends Error {}
 
 export function checkStackName(stack: string | undefined): string {
-  if (!stack) throw new UsageError("a stack name is needed: dev, local, staging, prod or pr-<n>");
-  if (!STACK_NAME.test(stack)) throw new UsageError(`unknown stack "${stack}": use dev, local, staging, prod or pr-<n>`);
+  if (!stack) throw new UsageError(`a stack name is needed: ${stackNamesShown()}`);
+  if (!STACK_NAME.test(stack)) throw new UsageError(`unknown stack "${stack}": use ${stackNamesShown()}`);
   return stack;
 }
 

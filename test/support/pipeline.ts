@@ -111,10 +111,7 @@ export class Pipeline {
       database: this.database,
       dlqTopic: dlqTopic(this.topicPrefix),
       captures: this.captures,
-      batchMaxRecords: this.batch.maxRecords,
-      batchMaxWaitMs: this.batch.maxWaitMs,
-      metricsPort: 0,
-      reconcileRepair: false,
+      settings: { batchMaxRecords: this.batch.maxRecords, batchMaxWaitMs: this.batch.maxWaitMs, metricsPort: 0, reconcileRepair: false },
       retentionHours: DATAPLANE_RETENTION_HOURS,
       generation: this.options.epoch ?? 0,
     });

@@ -1,27 +1,12 @@
-import { Long, MongoServerError, type Db, type Document } from "mongodb";
+import { MongoServerError, type Db, type Document } from "mongodb";
 import type { Truncate } from "../sync/change.js";
-import { decodeVersion, olderThan } from "../sync/version.js";
+import { olderThan } from "../sync/version.js";
+import { lsnOf, readWatermark, TRUNCATIONS } from "./watermark.js";
 import { DUPLICATE_KEY, sourceOf } from "./writer.js";
 
-/**
- * One document per collection that saw a TRUNCATE: `{ _id: <collection>, _v: <version of the
- * newest truncate> }`. It outlives the tombstones (which expire): any change older than it,
- * replayed or late, belongs to a truncated table and is dropped.
- */
-export const TRUNCATIONS = "coexist_truncations";
+export { lsnOf, readWatermark, TRUNCATIONS } from "./watermark.js";
 
 const SWEEP_PAGE = 500;
-
-export async function readWatermark(db: Db, collection: string): Promise<string | null> {
-  const doc = await db.collection(TRUNCATIONS).findOne({ _id: collection } as Document, { projection: { _v: 1 } });
-  return typeof doc?._v === "string" ? doc._v : null;
-}
-
-/** The `_lsn` to store for a version: a number when exact, else a Long (as everywhere else). */
-export function lsnOf(v: string): number | Long {
-  const lsn = decodeVersion(v).lsn;
-  return lsn <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(lsn) : Long.fromBigInt(lsn);
-}
 
 /**
  * Carries a TRUNCATE into the read model: first the watermark (so concurrent writers of older

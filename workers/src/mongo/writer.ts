@@ -4,7 +4,7 @@ import { idKey } from "../sync/compact.js";
 import { olderThan } from "../sync/version.js";
 import type { StoreFlavor } from "./compat.js";
 import { Semaphore } from "./semaphore.js";
-import { lsnOf, readWatermark } from "./truncate.js";
+import { lsnOf, readWatermark } from "./watermark.js";
 
 /** Fields the sync adds; excluded from reconciler hashes. */
 export const META_FIELDS = ["_v", "_lsn", "_source", "_synced_at"] as const;

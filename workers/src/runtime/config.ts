@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { parseTunables, type Tunables } from "../contract/settings.js";
 import { isTransformName, TRANSFORM_NAMES, type TransformName } from "../transform/transforms.js";
 
 /** One captured table, as rendered by the stack from `coexist:capture`. */
@@ -10,13 +11,15 @@ export interface Capture {
   readonly transform: TransformName;
 }
 
-export interface RuntimeConfig {
-  /** `timeoutMs` bounds every Kafka request and connection attempt. */
+/**
+ * The structural part of the config (addresses, names, the capture list) plus every tunable of the
+ * worker-config contract (../contract/settings.json: names, defaults, ranges and docs live there).
+ */
+export type RuntimeConfig = Tunables & {
   readonly kafka: {
     readonly brokers: string[];
     readonly clientId: string;
     readonly groupId: string;
-    readonly timeoutMs: number;
     /**
      * SCRAM login (the broker's client listener requires it wherever auth is on); off unless set.
      * The password is `password` or, on Kubernetes, the env var KAFKA_SASL_PASSWORD (from the User
@@ -29,20 +32,10 @@ export interface RuntimeConfig {
      */
     readonly tls?: { readonly ca?: string; readonly verify?: boolean };
   };
-  /** `timeoutMs` bounds server selection, connecting and every socket read (a hung store fails the batch). */
-  readonly mongodb: { readonly database: string; readonly timeoutMs: number };
-  /** The source generation the connector stamps as `__epoch`; repairs are written in it. */
-  readonly source: { readonly generation: number };
+  readonly mongodb: { readonly database: string };
   readonly dlqTopic: string;
   readonly captures: Capture[];
-  readonly batch: { readonly maxRecords: number; readonly maxWaitMs: number };
-  /** Soft tombstones are deleted once older than `ttlSeconds` (rendered from the topics' retention). */
-  readonly tombstones: { readonly ttlSeconds: number; readonly purgeIntervalSeconds: number };
-  /** /healthz fails when no batch completed for `stallSeconds` while records wait. */
-  readonly health: { readonly stallSeconds: number };
-  readonly metrics: { readonly port: number };
-  readonly reconciler: { readonly batchSize: number; readonly repair: boolean; readonly statementTimeoutMs: number };
-}
+};
 
 export class ConfigError extends Error {
   constructor(key: string, found: unknown, fix: string) {
@@ -105,7 +98,7 @@ function tls(raw: unknown, env: NodeJS.ProcessEnv): NonNullable<RuntimeConfig["k
   const o = obj(raw, "kafka.tls");
   return {
     ...(o.ca === undefined ? {} : { ca: str(o.ca, "kafka.tls.ca") }),
-    ...(o.verify === undefined ? {} : { verify: bool(o.verify, "kafka.tls.verify") }),
+    ...(o.verify === undefined ? {} : { verify: flag(o.verify, "kafka.tls.verify") }),
   };
 }
 
@@ -129,41 +122,20 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
     });
   }
   const mongodb = obj(root.mongodb, "mongodb");
-  const source = optObj(root.source, "source");
-  const batch = optObj(root.batch, "batch");
-  const tombstones = optObj(root.tombstones, "tombstones");
-  const health = optObj(root.health, "health");
-  const metrics = optObj(root.metrics, "metrics");
-  const reconciler = optObj(root.reconciler, "reconciler");
+  const t = parseTunables(root, (key, found, fix) => new ConfigError(key, found, fix));
   return {
+    ...t,
     kafka: {
+      ...t.kafka,
       brokers: brokers as string[],
       clientId: str(kafka.clientId, "kafka.clientId"),
       groupId: str(kafka.groupId, "kafka.groupId"),
-      timeoutMs: int(kafka.timeoutMs ?? 10_000, "kafka.timeoutMs", 1_000, 600_000),
       ...(kafka.sasl === undefined ? {} : { sasl: sasl(kafka.sasl, env) }),
       ...(kafka.tls === undefined || kafka.tls === false ? {} : { tls: tls(kafka.tls, env) }),
     },
-    mongodb: { database: str(mongodb.database, "mongodb.database"), timeoutMs: int(mongodb.timeoutMs ?? 60_000, "mongodb.timeoutMs", 1_000, 3_600_000) },
-    source: { generation: int(source.generation ?? 0, "source.generation", 0, 0xffff_ffff) },
+    mongodb: { ...t.mongodb, database: str(mongodb.database, "mongodb.database") },
     dlqTopic: str(root.dlqTopic, "dlqTopic"),
     captures: parsedCaptures,
-    batch: {
-      maxRecords: int(batch.maxRecords ?? 1000, "batch.maxRecords", 1, 100_000),
-      maxWaitMs: int(batch.maxWaitMs ?? 50, "batch.maxWaitMs", 0, 60_000),
-    },
-    // The default outlives a week of retention plus Kafka's 7-day segment roll; the stack renders the real figure.
-    tombstones: {
-      ttlSeconds: int(tombstones.ttlSeconds ?? 30 * 86_400, "tombstones.ttlSeconds", 1, 10 * 365 * 86_400),
-      purgeIntervalSeconds: int(tombstones.purgeIntervalSeconds ?? 3_600, "tombstones.purgeIntervalSeconds", 1, 86_400),
-    },
-    health: { stallSeconds: int(health.stallSeconds ?? 300, "health.stallSeconds", 1, 86_400) },
-    metrics: { port: int(metrics.port ?? 9464, "metrics.port", 0, 65_535) },
-    reconciler: {
-      batchSize: int(reconciler.batchSize ?? 1000, "reconciler.batchSize", 1, 100_000),
-      repair: bool(reconciler.repair ?? false, "reconciler.repair"),
-      statementTimeoutMs: int(reconciler.statementTimeoutMs ?? 60_000, "reconciler.statementTimeoutMs", 1_000, 3_600_000),
-    },
   };
 }
 
@@ -190,23 +162,13 @@ function obj(v: unknown, key: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-function optObj(v: unknown, key: string): Record<string, unknown> {
-  return v === undefined ? {} : obj(v, key);
-}
 
 function str(v: unknown, key: string): string {
   if (typeof v !== "string" || v.trim() === "") throw new ConfigError(key, v ?? null, "set a non-empty string");
   return v;
 }
 
-function int(v: unknown, key: string, min: number, max: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-    throw new ConfigError(key, v, `set an integer between ${min} and ${max}`);
-  }
-  return v;
-}
-
-function bool(v: unknown, key: string): boolean {
-  if (typeof v !== "boolean") throw new ConfigError(key, v, "set true or false");
+function flag(v: unknown, key: string): boolean {
+  if (typeof v !== "boolean") throw new ConfigError(key, v ?? null, "set true or false");
   return v;
 }

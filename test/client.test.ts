@@ -18,7 +18,7 @@ import { PlatformaticSource } from "../workers/src/kafka/platformatic.js";
 import type { RecordSource } from "../workers/src/kafka/types.js";
 import type { RawRecord } from "../workers/src/sync/change.js";
 import { Producer } from "../workers/src/testing/deps.js";
-import { eventually, loadDataplaneEnv, newAdmin, type DataplaneEnv } from "./support/dataplane";
+import { eventually, kafkaClientOptions, kafkaSasl, loadDataplaneEnv, newAdmin, type DataplaneEnv } from "./support/dataplane";
 
 const IMPL = process.env.COEXIST_IT_SOURCE ?? "librdkafka";
 const id = randomBytes(4).toString("hex");
@@ -29,7 +29,7 @@ let env: DataplaneEnv;
 const sources: RecordSource[] = [];
 
 function source(name: string): RecordSource {
-  const o = { brokers: env.KAFKA_BROKERS.split(","), clientId: `coexist-it-${name}`, groupId, bufferRecords: 200, timeoutMs: 10_000 };
+  const o = { brokers: env.KAFKA_BROKERS.split(","), sasl: kafkaSasl(env, "worker"), clientId: `coexist-it-${name}`, groupId, bufferRecords: 200, timeoutMs: 10_000 };
   const s = IMPL === "platformatic" ? new PlatformaticSource(o) : new LibrdkafkaSource({ ...o, sessionTimeoutMs: 6_000 });
   sources.push(s);
   return s;
@@ -76,7 +76,7 @@ describe(`the Kafka source (${IMPL}) when a partition comes back`, { timeout: 24
     } finally {
       await admin.close();
     }
-    const producer = new Producer({ clientId: "coexist-it-client", bootstrapBrokers: env.KAFKA_BROKERS.split(",") });
+    const producer = new Producer({ clientId: "coexist-it-client", ...kafkaClientOptions(env) });
     try {
       for (let partition = 0; partition < 2; partition++) {
         await producer.send({ messages: Array.from({ length: PER_PARTITION }, (_, i) => ({ topic, partition, key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`) })) });

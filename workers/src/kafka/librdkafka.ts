@@ -119,6 +119,7 @@ export class LibrdkafkaSource implements RecordSource {
   #closed = false;
   #error: Error | undefined;
   #fetching = false;
+  #paused = false;
 
   /** Rebalance callbacks seen; exposed for metrics and tests. */
   rebalances = 0;
@@ -166,6 +167,7 @@ export class LibrdkafkaSource implements RecordSource {
         // No offsets given: librdkafka starts each at the committed offset, else auto.offset.reset.
         if (cooperative) this.#consumer.incrementalAssign(parts);
         else this.#consumer.assign(parts);
+        if (this.#paused) this.#consumer.pause(parts);
       } else if (err.code === ERR_REVOKE_PARTITIONS) {
         // Ownership first: from here nothing of these partitions is emitted or committed.
         this.#ownership.revoked(parts);
@@ -184,7 +186,9 @@ export class LibrdkafkaSource implements RecordSource {
 
   #fetch(): void {
     if (this.#fetching || this.#closed || this.#error) return;
-    if (this.#buffer.length >= this.#highWater) return; // resumed by next()
+    // A full buffer pauses fetching, not polling: librdkafka serves rebalance callbacks from the
+    // consume call, and a member that stops calling it holds up the group's rebalance.
+    if (this.#buffer.length >= this.#highWater && !this.#paused) this.#pause(true);
     this.#fetching = true;
     this.#consumer.consume(Math.min(1_000, this.#highWater), (err, messages) => {
       this.#fetching = false;
@@ -218,6 +222,7 @@ export class LibrdkafkaSource implements RecordSource {
     }
     this.#dropNotCurrent();
     const out = this.#buffer.splice(0, max);
+    if (this.#paused && this.#buffer.length < this.#highWater) this.#pause(false);
     this.#fetch();
     return out;
   }
@@ -271,6 +276,13 @@ export class LibrdkafkaSource implements RecordSource {
     this.#closed = true;
     if (!this.#consumer?.isConnected()) return;
     await new Promise<void>((resolve) => this.#consumer.disconnect(() => resolve()));
+  }
+
+  #pause(on: boolean): void {
+    const assigned = this.#consumer.assignments();
+    if (on) this.#consumer.pause(assigned);
+    else this.#consumer.resume(assigned);
+    this.#paused = on;
   }
 
   #dropNotCurrent(): void {

@@ -108,13 +108,8 @@ export function stackFileConfig(stack: string): Record<string, unknown> {
   return stackConfig(stack);
 }
 
-/** A data plane as `scripts/dataplane up --kubernetes` describes it, for rendering the local stack's config without one. */
-export const FAKE_DATAPLANE = {
-  PGHOST: "127.0.0.1", PGPORT: "55432", PGUSER: "postgres", PGDATABASE: "coexist", POSTGRES_URL: "postgresql://postgres@127.0.0.1:55432/coexist",
-  KAFKA_BROKERS: "127.0.0.1:59092", CONNECT_URL: "http://127.0.0.1:58083", CONNECT_USER: "coexist", CONNECT_PASSWORD: "connect-Test-s3cret", MONGODB_URL: "mongodb://127.0.0.1:57017/",
-  DEBEZIUM_USER: "coexist_debezium", DEBEZIUM_PASSWORD_REF: "${file:/tmp/dataplane/secrets/postgres.properties:password}",
-  KUBECONFIG: "/tmp/dataplane/kubeconfig", DATAPLANE_DIR: "/tmp/dataplane",
-};
+import { FAKE_DATAPLANE } from "../stacks/local-stack";
+export { FAKE_DATAPLANE };
 
 /**
  * The repository's real program for a committed stack (dev, staging, prod) or for `local` (config

@@ -37,7 +37,8 @@ describe("egress coverage", () => {
     const path = await import("node:path");
     const { parse } = await import("yaml");
     const { parseConfig } = await import("./config");
-    const file = (parse(fs.readFileSync(path.join(__dirname, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+    const { withProjectConfig } = await import("./stack-files");
+    const file = withProjectConfig((parse(fs.readFileSync(path.join(__dirname, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> }).config);
     const secrets = { "coexist:debeziumPassword": "d", "coexist:mongodbPassword": "m", "coexist:kongCredentials": "{}" };
     const raw = (k8s: Record<string, unknown>) => Object.fromEntries(Object.entries({ ...file, ...secrets, "coexist:kubernetes": k8s }).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
     const k8s = file["coexist:kubernetes"] as Record<string, unknown>;

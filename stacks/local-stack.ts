@@ -57,3 +57,11 @@ export function localStackFile(env: object, id = "local"): Record<string, unknow
 export function localStackConfig(env: object, id = "local"): Record<string, unknown> {
   return withProjectConfig(localStackFile(env, id));
 }
+
+/** A data plane as `scripts/dataplane up --kubernetes` describes it, for rendering the local stack's config without one. */
+export const FAKE_DATAPLANE = {
+  PGHOST: "127.0.0.1", PGPORT: "55432", PGUSER: "postgres", PGDATABASE: "coexist", POSTGRES_URL: "postgresql://postgres@127.0.0.1:55432/coexist",
+  KAFKA_BROKERS: "127.0.0.1:59092", CONNECT_URL: "http://127.0.0.1:58083", CONNECT_USER: "coexist", CONNECT_PASSWORD: "connect-Test-s3cret", MONGODB_URL: "mongodb://127.0.0.1:57017/",
+  DEBEZIUM_USER: "coexist_debezium", DEBEZIUM_PASSWORD_REF: "${file:/tmp/dataplane/secrets/postgres.properties:password}",
+  KUBECONFIG: "/tmp/dataplane/kubeconfig", DATAPLANE_DIR: "/tmp/dataplane",
+};

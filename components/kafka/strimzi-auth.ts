@@ -6,7 +6,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { KafkaPrincipal, renderStrimziAuthorization } from "./acls";
-import { STRIMZI_API } from "./strimzi";
+import { STRIMZI_API } from "./strimzi-api";
 
 /** The one client listener: TLS (the cluster CA's certificates) and SCRAM-SHA-512 logins. */
 export const STRIMZI_TLS_PORT = 9093;

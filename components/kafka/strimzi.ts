@@ -7,7 +7,8 @@ import { renderKafkaUser, renderScramTlsListener, renderStrimziAuthorizationConf
 
 /** The Strimzi realisation of KafkaBroker: `kafka.strimzi.io/v1` Kafka and KafkaNodePool, KRaft only. */
 
-export const STRIMZI_API = "kafka.strimzi.io/v1";
+export { STRIMZI_API } from "./strimzi-api";
+import { STRIMZI_API } from "./strimzi-api";
 export const STRIMZI_KAFKA = "kafka";
 export const STRIMZI_PLAIN_PORT = 9092;
 

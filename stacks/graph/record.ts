@@ -3,8 +3,8 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { renderKongConfig } from "../../components/kong/render";
 import { installMocks, Recorded, settle } from "../../components/testing/mocks";
-import { FAKE_DATAPLANE } from "../../policy/testing";
-import { localStackConfig } from "../../scripts/stack.d/local";
+import { FAKE_DATAPLANE, localStackConfig } from "../local-stack";
+import { withProjectConfig } from "../stack-files";
 import { renderPrStack } from "../pr-stack";
 
 /**
@@ -41,11 +41,12 @@ const SECRETS: Record<GraphStack, Record<string, string>> = {
 
 function stackConfig(stack: GraphStack): Record<string, unknown> {
   const dir = path.join(__dirname, "..");
-  if (stack === "local") return localStackConfig(FAKE_DATAPLANE);
+  if (stack === "local") return withProjectConfig(localStackConfig(FAKE_DATAPLANE));
   const text = stack === "pr-42"
     ? renderPrStack(fs.readFileSync(path.join(dir, "Pulumi.pr.template.yaml"), "utf8"), 42)
     : fs.readFileSync(path.join(dir, `Pulumi.${stack}.yaml`), "utf8");
-  const file = (parse(text) as { config: Record<string, unknown> }).config;
+  // The capture list and other shared keys are project config in Pulumi.yaml, as Pulumi merges them.
+  const file = withProjectConfig((parse(text) as { config: Record<string, unknown> }).config);
   // As the mock tests run them: CRDs are applied for real only in the engine tests.
   return stack === "staging" || stack === "prod" ? { ...file, "coexist:kubernetes": { ...(file["coexist:kubernetes"] as object), crds: "skip" } } : file;
 }

@@ -1,23 +1,21 @@
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { parse } from "yaml";
-import { renderKongConfig } from "../kong/render";
-import { installMocks, MockRun, settle } from "../testing/mocks";
-import { generateKongCredentials } from "../../stacks/kong-credentials";
+import { renderKongConfig } from "../components/kong/render";
+import { installMocks, MockRun, settle } from "../components/testing/mocks";
+import { generateKongCredentials } from "./kong-credentials";
+import { stackConfig } from "./stack-files";
 
 /**
  * The dev program under mocks (@pulumi/docker cannot run here): the worker containers run the
  * locally built image by its digest, so new worker code replaces them; a constant tag would not.
  */
 const PASSWORDS = { "coexist:postgresPassword": "p", "coexist:debeziumPassword": "d", "coexist:mongodbPassword": "m" };
-const devConfig = (parse(fs.readFileSync(path.join(__dirname, "..", "..", "stacks", "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+const devConfig = stackConfig("dev");
 
 let run: MockRun;
 before(async () => {
   run = installMocks("dev", { ...devConfig, ...PASSWORDS, "coexist:kongCredentials": generateKongCredentials(renderKongConfig("dev").secretVariables) }, [...Object.keys(PASSWORDS), "coexist:kongCredentials"]);
-  const program = await import("../../stacks/program");
+  const program = await import("./program");
   await run.runProgram(() => program.main());
   await settle();
 });

@@ -1,18 +1,16 @@
 /**
  * Prints the who-may-reach-what table of a stack (default staging) from its stack file, as the
- * README shows it: `node --import tsx components/kubernetes/network-table.ts [stack]`.
+ * README shows it: `node --import tsx stacks/network-table.ts [stack]`.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { parse } from "yaml";
-import { parseConfig } from "../../stacks/config";
-import { renderKongConfig } from "../kong/render";
-import { operatorsFor } from "../platform";
-import { networkInputs } from "./network-policies";
-import { networkEdges, reachabilityTable } from "./network-rules";
+import { parseConfig } from "./config";
+import { stackConfig } from "./stack-files";
+import { renderKongConfig } from "../components/kong/render";
+import { operatorsFor } from "../components/platform";
+import { networkInputs } from "../components/kubernetes/network-policies";
+import { networkEdges, reachabilityTable } from "../components/kubernetes/network-rules";
 
 export function stackTable(stack: string): string {
-  const file = (parse(fs.readFileSync(path.join(__dirname, "..", "..", "stacks", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
+  const file = stackConfig(stack);
   // Placeholders: the table does not depend on secret values.
   const secrets = { "coexist:debeziumPassword": "x", "coexist:mongodbPassword": "x", "coexist:kongCredentials": "{}" };
   const raw = Object.fromEntries(Object.entries({ ...file, ...secrets }).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));

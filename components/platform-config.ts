@@ -102,7 +102,14 @@ export interface PlatformConfig {
     readonly replicationFactor: number;
     readonly retentionHours: number;
     /** Unset: the stack provisions the cluster. */
-    readonly external?: { readonly bootstrapServers: readonly string[] };
+    readonly external?: {
+      readonly bootstrapServers: readonly string[];
+      /**
+       * The worker's SCRAM login on that cluster (the password reaches the worker as the env var
+       * KAFKA_SASL_PASSWORD, never in its config). @default none: PLAINTEXT
+       */
+      readonly sasl?: { readonly mechanism: "SCRAM-SHA-512" | "SCRAM-SHA-256"; readonly username: string };
+    };
     /** "managed": the stack creates the topics; "existing": the platform team did. */
     readonly topics: "managed" | "existing";
     /** Brokers of the provisioned cluster on Kubernetes (each also a KRaft controller). */

@@ -211,6 +211,8 @@ export class Platform extends pulumi.ComponentResource {
     });
     if (strimziAuth) {
       this.workerConfig = { ...this.workerConfig, kafka: { ...this.workerConfig.kafka, sasl: { mechanism: "SCRAM-SHA-512", username: access.worker.user }, tls: true } };
+    } else if (args.kafka.external?.sasl) {
+      this.workerConfig = { ...this.workerConfig, kafka: { ...this.workerConfig.kafka, sasl: { ...args.kafka.external.sasl } } };
     }
     const image = target.kind === "docker" ? imageDigestRef(buildWorkerImage(`${name}-worker-image`, target, { parent: this })) : args.workers.image!;
     new SyncWorkers(`${name}-workers`, {

@@ -89,8 +89,13 @@ function parsePostgres(p: Problems, value: unknown, ctx: Context): PlatformConfi
 
 function parseKafka(p: Problems, value: unknown, ctx: Context): PlatformConfig["kafka"] {
   const kf = p.object("kafka", value, ["port", "partitions", "replicationFactor", "retentionHours", "external", "topics", "brokers", "storageSize"]);
-  const ex = p.optionalObject("kafka.external", kf.external, ["bootstrapServers"]);
-  const external = ex && { bootstrapServers: p.stringList("kafka.external.bootstrapServers", ex.bootstrapServers, HOST_PORT, "host:port addresses") };
+  const ex = p.optionalObject("kafka.external", kf.external, ["bootstrapServers", "saslUser", "saslMechanism"]);
+  const saslUser = ex && ex.saslUser !== undefined ? p.requiredString("kafka.external.saslUser", ex.saslUser, /^[A-Za-z0-9._@-]{1,128}$/, "the worker's Kafka user", "coexist-sync") : undefined;
+  const saslMechanism = ex ? (p.oneOf("kafka.external.saslMechanism", ex.saslMechanism, ["SCRAM-SHA-512", "SCRAM-SHA-256"] as const) ?? "SCRAM-SHA-512") : "SCRAM-SHA-512";
+  const external = ex && {
+    bootstrapServers: p.stringList("kafka.external.bootstrapServers", ex.bootstrapServers, HOST_PORT, "host:port addresses"),
+    ...(saslUser === undefined ? {} : { sasl: { mechanism: saslMechanism, username: saslUser } }),
+  };
   if (external && external.bootstrapServers.length === 0) p.add(`${NS}:kafka.external.bootstrapServers: missing; fix: list the brokers, e.g. ["b-1.msk.example:9092"]`);
   const topics = p.oneOf("kafka.topics", kf.topics, ["managed", "existing"] as const) ?? "managed";
   if (topics === "existing" && !external) p.add(`${NS}:kafka.topics: "existing" applies to an external Kafka, but ${NS}:kafka.external is not set; fix: set kafka.external, or remove topics`);

@@ -62,6 +62,6 @@ export function localStackConfig(env: object, id = "local"): Record<string, unkn
 export const FAKE_DATAPLANE = {
   PGHOST: "127.0.0.1", PGPORT: "55432", PGUSER: "postgres", PGDATABASE: "coexist", POSTGRES_URL: "postgresql://postgres@127.0.0.1:55432/coexist",
   KAFKA_BROKERS: "127.0.0.1:59092", CONNECT_URL: "http://127.0.0.1:58083", CONNECT_USER: "coexist", CONNECT_PASSWORD: "connect-Test-s3cret", MONGODB_URL: "mongodb://127.0.0.1:57017/",
-  DEBEZIUM_USER: "coexist_debezium", DEBEZIUM_PASSWORD_REF: "${file:/tmp/dataplane/secrets/postgres.properties:password}",
+  KAFKA_WORKER_USER: "coexist-sync", DEBEZIUM_USER: "coexist_debezium", DEBEZIUM_PASSWORD_REF: "${file:/tmp/dataplane/secrets/postgres.properties:password}",
   KUBECONFIG: "/tmp/dataplane/kubeconfig", DATAPLANE_DIR: "/tmp/dataplane",
 };

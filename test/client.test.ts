@@ -23,7 +23,8 @@ import { eventually, kafkaClientOptions, kafkaSasl, loadDataplaneEnv, newAdmin, 
 const IMPL = process.env.COEXIST_IT_SOURCE ?? "librdkafka";
 const id = randomBytes(4).toString("hex");
 const topic = `it${id}.client`;
-const groupId = `coexist-client-it-${id}`;
+// The data plane lets the worker user join only groups named coexist-sync-it-* (scripts/dataplane.d/kafka-acls.ts).
+const groupId = `coexist-sync-it-client-${id}`;
 const PER_PARTITION = 40;
 let env: DataplaneEnv;
 const sources: RecordSource[] = [];

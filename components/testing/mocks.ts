@@ -49,9 +49,12 @@ export function installMocks(stack: string, config: Record<string, unknown>, sec
         // Outputs a provider computes that the program reads.
         if (args.type === "docker:index/image:Image") {
           // The provider reports a locally built image's ID as its repoDigest (pulumi-docker#739): a
-          // digest of what was built, here of the build inputs, so a changed build changes it.
+          // digest of what was built, here of the build inputs (the checkout's path left out, so
+          // every clone gets the same digest), so a changed build changes it.
           const { createHash } = require("node:crypto") as typeof import("node:crypto");
-          state = { ...state, repoDigest: `sha256:${createHash("sha256").update(JSON.stringify(args.inputs.build ?? {}) + (process.env.COEXIST_MOCK_IMAGE_SALT ?? "")).digest("hex")}` };
+          const root = require("node:path").resolve(__dirname, "..", "..") as string;
+          const build = JSON.stringify(args.inputs.build ?? {}).split(root).join("<repo>");
+          state = { ...state, repoDigest: `sha256:${createHash("sha256").update(build + (process.env.COEXIST_MOCK_IMAGE_SALT ?? "")).digest("hex")}` };
         }
         if (args.type === "mongodbatlas:index/advancedCluster:AdvancedCluster") {
           state = { ...state, connectionStrings: { standardSrv: `mongodb+srv://${String(args.inputs.name)}.abcde.mongodb.net` } };

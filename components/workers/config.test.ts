@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { topicPlan } from "../kafka/topics";
 import fc from "fast-check";
 import { parseConfig } from "../../stacks/config";
-import { renderWorkerConfig, tombstoneTtlSeconds } from "./config";
+import { reconcilerConfig, renderWorkerConfig, tombstoneTtlSeconds } from "./config";
 import { stackSettings, WORKER_SETTINGS } from "./settings";
 
 const input = {
@@ -59,5 +59,18 @@ describe("renderWorkerConfig", () => {
       assert.throws(() => parseConfig(raw, "dev"), new RegExp(`coexist:workers\\.${s.stack}`), name);
     }
     assert.ok(Object.keys(WORKER_SETTINGS).length >= 10);
+  });
+});
+
+describe("reconcilerConfig", () => {
+  it("gives the reconciler no Kafka login, and the worker's config parser accepts it without any Kafka password", async () => {
+    const withLogin = { ...renderWorkerConfig(input), kafka: { ...renderWorkerConfig(input).kafka, sasl: { mechanism: "SCRAM-SHA-512" as const, username: "coexist-sync" }, tls: true as const } };
+    const r = reconcilerConfig(withLogin);
+    assert.equal("sasl" in r.kafka, false);
+    assert.equal("tls" in r.kafka, false);
+    assert.deepEqual({ ...r, kafka: undefined }, { ...withLogin, kafka: undefined }, "everything else is the workers' config");
+    const { parseConfig: parseRuntime } = await import("../../workers/src/runtime/config.js");
+    assert.throws(() => parseRuntime(JSON.parse(JSON.stringify(withLogin)), {}), /KAFKA_SASL_PASSWORD/);
+    assert.doesNotThrow(() => parseRuntime(JSON.parse(JSON.stringify(r)), {}));
   });
 });

@@ -9,7 +9,7 @@ export interface WorkerConfig {
     readonly clientId: string;
     readonly groupId: string;
     /** The worker's Kafka user; its password is the env var KAFKA_SASL_PASSWORD, never in this config. */
-    readonly sasl?: { readonly mechanism: "SCRAM-SHA-512"; readonly username: string };
+    readonly sasl?: { readonly mechanism: "SCRAM-SHA-512" | "SCRAM-SHA-256"; readonly username: string };
     /** TLS to the brokers, trusting the CA in the env var KAFKA_SSL_CA_PEM. */
     readonly tls?: true;
   };
@@ -79,4 +79,14 @@ export function renderWorkerConfig(input: WorkerConfigInput): WorkerConfig {
     tombstones: { ...set.tombstones, ttlSeconds: tombstoneTtlSeconds(input.retentionHours), purgeIntervalSeconds: input.tombstonePurgeIntervalSeconds ?? 3600 },
     reconciler: { ...set.reconciler, batchSize: input.reconcileBatchSize ?? 1000 },
   } as unknown as WorkerConfig;
+}
+
+/**
+ * The config the reconciler runs with: the workers' config without any Kafka login. It reads only
+ * PostgreSQL and the store, so it gets no Kafka identity (and the worker's config parser would
+ * otherwise ask it for the Kafka password).
+ */
+export function reconcilerConfig(config: WorkerConfig): WorkerConfig {
+  const { sasl: _sasl, tls: _tls, ...kafka } = config.kafka as WorkerConfig["kafka"] & { tls?: unknown };
+  return { ...config, kafka } as WorkerConfig;
 }

@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { MongoAccess, mongoEnv } from "../mongodb/mongodb";
 import { deploy, DockerTarget, ServiceSpec, Target } from "../runtime";
-import { WorkerConfig } from "./config";
+import { WorkerConfig, reconcilerConfig } from "./config";
 
 /** How the reconciler reads PostgreSQL: as its own SELECT-only role. */
 export type PostgresReader =
@@ -97,7 +97,7 @@ export function reconcilerService(args: SyncWorkersArgs): ServiceSpec {
     image: args.image,
     command: ["node", "dist/reconciler/main.js", "--schedule", args.reconcileSchedule],
     user: WORKER_UID,
-    env: { COEXIST_CONFIG: JSON.stringify(args.config), NODE_ENV: "production" },
+    env: { COEXIST_CONFIG: JSON.stringify(reconcilerConfig(args.config)), NODE_ENV: "production" },
     secretEnv: { ...mongo.secretEnv, ...postgres.secretEnv },
     secretRefEnv: { ...mongo.secretRefEnv, ...postgres.secretRefEnv },
     ports: [{ name: HEALTH, container: args.config.metrics.port }],

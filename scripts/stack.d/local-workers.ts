@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { createServer } from "node:net";
 import type { Stack } from "@pulumi/pulumi/automation";
+import { reconcilerConfig, type WorkerConfig } from "../../components/workers/config";
 import type { PlatformConfig } from "../../components/platform-config";
 import { ROOT } from "./workspace";
 
@@ -30,6 +31,8 @@ export interface LocalLaunch {
   workerConfig: Record<string, unknown>;
   /** The store the stack points at (coexist:mongodbUrl), else the data plane's. */
   mongoUrl: string;
+  /** The worker's Kafka password (the data plane's worker user), when the config names a SCRAM login. */
+  kafkaPassword?: string;
 }
 
 /** What the deployed `local` stack rendered for its workers; fails naming the fix when it is not deployed. */
@@ -38,7 +41,8 @@ export async function localLaunch(stack: Stack, name: string, what: string): Pro
   if (outputs.workerConfig?.value === undefined) throw new Error(`${what}: ${name} has no workerConfig output; it is not deployed; fix: scripts/stack up ${name}`);
   const all = await stack.getAllConfig();
   const { readDataplaneEnv } = await import("./local");
-  return { workerConfig: outputs.workerConfig.value as Record<string, unknown>, mongoUrl: all["coexist:mongodbUrl"]?.value ?? readDataplaneEnv().MONGODB_URL };
+  const env = readDataplaneEnv() as unknown as Record<string, string | undefined>;
+  return { workerConfig: outputs.workerConfig.value as Record<string, unknown>, mongoUrl: all["coexist:mongodbUrl"]?.value ?? env.MONGODB_URL ?? "", kafkaPassword: env.KAFKA_WORKER_PASSWORD };
 }
 
 export type WorkerKind = "sync" | "reconciler" | "slot";
@@ -59,13 +63,18 @@ export function workerProcess(kind: WorkerKind, launch: LocalLaunch, opts: { met
   const node = (file: string, ...args: string[]) => ["--import", "tsx", path.join(ROOT, "workers", "src", ...file.split("/")), ...args];
   switch (kind) {
     case "sync":
-      return { command: process.execPath, args: node("sync/main.ts"), env: { ...base, COEXIST_CONFIG: config, MONGODB_URL: launch.mongoUrl, COEXIST_MONGODB_COMPAT: "ferretdb-v1" } };
+      return {
+        command: process.execPath,
+        args: node("sync/main.ts"),
+        env: { ...base, COEXIST_CONFIG: config, MONGODB_URL: launch.mongoUrl, COEXIST_MONGODB_COMPAT: "ferretdb-v1", ...(launch.kafkaPassword ? { KAFKA_SASL_PASSWORD: launch.kafkaPassword } : {}) },
+      };
     case "reconciler":
       if (!opts.postgresUrl) throw new Error("the reconciler needs a PostgreSQL URL");
       return {
         command: process.execPath,
         args: node("reconciler/main.ts", "--schedule", opts.schedule ?? "* * * * *"),
-        env: { ...base, COEXIST_CONFIG: config, MONGODB_URL: launch.mongoUrl, POSTGRES_URL: opts.postgresUrl, COEXIST_MONGODB_COMPAT: "ferretdb-v1" },
+        // No Kafka login: the reconciler reads only PostgreSQL and the store.
+        env: { ...base, COEXIST_CONFIG: JSON.stringify(reconcilerConfig({ ...launch.workerConfig, metrics: { port: opts.metricsPort } } as unknown as WorkerConfig)), MONGODB_URL: launch.mongoUrl, POSTGRES_URL: opts.postgresUrl, COEXIST_MONGODB_COMPAT: "ferretdb-v1" },
       };
     case "slot":
       if (!opts.postgresUrl || !opts.slot) throw new Error("the slot exporter needs a PostgreSQL URL and the slot name");

@@ -120,6 +120,8 @@ export class LibrdkafkaSource implements RecordSource {
   #error: Error | undefined;
   #fetching = false;
   #paused = false;
+  /** Assignments that arrived while a consume call was in flight, applied when it returns. */
+  #pendingAssign: TopicPartition[][] = [];
 
   /** Rebalance callbacks seen; exposed for metrics and tests. */
   rebalances = 0;
@@ -163,11 +165,13 @@ export class LibrdkafkaSource implements RecordSource {
     const cooperative = this.#consumer.rebalanceProtocol() === "COOPERATIVE";
     try {
       if (err.code === ERR_ASSIGN_PARTITIONS) {
-        this.#ownership.assigned(parts, this.#generation);
-        // No offsets given: librdkafka starts each at the committed offset, else auto.offset.reset.
-        if (cooperative) this.#consumer.incrementalAssign(parts);
-        else this.#consumer.assign(parts);
-        if (this.#paused) this.#consumer.pause(parts);
+        // The binding hands rebalance events to JavaScript asynchronously while a consume call
+        // keeps popping messages on its own thread: a call in flight across a revoke *and* this
+        // re-assignment of the same partition could return records of the older ownership, which
+        // would then be admitted as the new one's. So a partition becomes ours only between two
+        // consume calls (librdkafka waits for the assign; the group's timeouts are far longer).
+        if (this.#fetching) this.#pendingAssign.push(parts);
+        else this.#assign(parts, cooperative);
       } else if (err.code === ERR_REVOKE_PARTITIONS) {
         // Ownership first: from here nothing of these partitions is emitted or committed.
         this.#ownership.revoked(parts);
@@ -182,6 +186,15 @@ export class LibrdkafkaSource implements RecordSource {
       if (this.#consumer.isConnected()) this.#fail(e as Error);
     }
     this.#notify();
+  }
+
+  #assign(parts: TopicPartition[], cooperative: boolean): void {
+    this.#ownership.assigned(parts, this.#generation);
+    // No offsets given: librdkafka starts each at the committed offset, else auto.offset.reset.
+    // Called even with no partition: librdkafka waits for it to finish the rebalance.
+    if (cooperative) this.#consumer.incrementalAssign(parts);
+    else this.#consumer.assign(parts);
+    if (this.#paused && parts.length > 0) this.#consumer.pause(parts);
   }
 
   #fetch(): void {
@@ -201,6 +214,15 @@ export class LibrdkafkaSource implements RecordSource {
         const key = m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key);
         const r: RawRecord = { topic: m.topic, partition: m.partition, offset: BigInt(m.offset), key, value: m.value ?? null };
         if (this.#ownership.admit(r)) this.#buffer.push(r);
+      }
+      // Only now: no record of this call can be taken for one of the new ownership.
+      if (this.#pendingAssign.length > 0) {
+        const cooperative = this.#consumer.rebalanceProtocol() === "COOPERATIVE";
+        try {
+          for (const parts of this.#pendingAssign.splice(0)) this.#assign(parts, cooperative);
+        } catch (e) {
+          if (this.#consumer.isConnected()) this.#fail(e as Error);
+        }
       }
       if (messages && messages.length > 0) this.#notify();
       setImmediate(() => this.#fetch());

@@ -3,19 +3,10 @@ import { describe, it } from "node:test";
 import { Capture, TRANSFORMS } from "../capture";
 import { cdcTopics, dlqTopic, heartbeatTopic } from "../connect/connector-config";
 import { aclBindings, isAllowed, kafkaAccess, KafkaAccessInput, kafkaAclsArgs, renderStrimziAuthorization } from "./acls";
+import { rng } from "../testing/seeded";
 
 // A seeded generator (mulberry32): every run prints its seed; COEXIST_SEED=<n> replays a failure.
 const SEED = Number(process.env.COEXIST_SEED ?? Date.now() % 2 ** 31);
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const ident = (r: () => number, n = 1 + Math.floor(r() * 8)) => Array.from({ length: n }, () => "abcdefghij_"[Math.floor(r() * 11)]).join("").replace(/^_/, "t");
 
 function genInput(r: () => number): KafkaAccessInput {

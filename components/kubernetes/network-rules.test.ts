@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { admitted, compareWithTable, Endpoint, Policy } from "./network-eval";
 import { NetworkInputs, networkEdges, reachabilityTable, renderPolicies, WORKLOADS, Workload } from "./network-rules";
+import { rng } from "../testing/seeded";
 
 const NS = "coexist-staging";
 const DEFAULT_DENY: Policy[] = [
@@ -22,20 +23,11 @@ const SHAPES: [string, NetworkInputs][] = [
 ];
 
 /** A seeded PRNG (mulberry32): the seed is printed, so a failure replays. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SEED = Number(process.env.COEXIST_SEED ?? Date.now() % 2 ** 31);
 
 describe("the namespace's network rules", () => {
   it(`admit exactly the table's edges and nothing else, for every pair of pods and addresses and every port (seed ${SEED})`, () => {
-    const rand = prng(SEED);
+    const rand = rng(SEED);
     for (const [shape, n] of SHAPES) {
       const edges = networkEdges(n);
       const policies: Policy[] = [...DEFAULT_DENY, ...renderPolicies(edges).map((p) => ({ namespace: n.namespace, spec: p.spec }))];

@@ -63,14 +63,13 @@ describe("renderWorkerConfig", () => {
 });
 
 describe("reconcilerConfig", () => {
-  it("gives the reconciler no Kafka login, and the worker's config parser accepts it without any Kafka password", async () => {
+  // Without a kafka.sasl the worker's parser asks for no Kafka password (workers/src/runtime/config.test.ts):
+  // the reconciler holds none and must still start.
+  it("gives the reconciler no Kafka login", () => {
     const withLogin = { ...renderWorkerConfig(input), kafka: { ...renderWorkerConfig(input).kafka, sasl: { mechanism: "SCRAM-SHA-512" as const, username: "coexist-sync" }, tls: true as const } };
     const r = reconcilerConfig(withLogin);
     assert.equal("sasl" in r.kafka, false);
     assert.equal("tls" in r.kafka, false);
     assert.deepEqual({ ...r, kafka: undefined }, { ...withLogin, kafka: undefined }, "everything else is the workers' config");
-    const { parseConfig: parseRuntime } = await import("../../workers/src/runtime/config.js");
-    assert.throws(() => parseRuntime(JSON.parse(JSON.stringify(withLogin)), {}), /KAFKA_SASL_PASSWORD/);
-    assert.doesNotThrow(() => parseRuntime(JSON.parse(JSON.stringify(r)), {}));
   });
 });

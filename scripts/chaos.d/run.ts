@@ -22,6 +22,7 @@ import { eventually, kafkaCli, ROOT } from "../../test/support/dataplane";
 import { expectedDocs } from "../../test/support/equality";
 import { DEMO_CAPTURES, Pipeline } from "../../test/support/pipeline";
 import type { WorkerProcess } from "../../test/support/worker-process";
+import { rng } from "../../components/testing/seeded";
 
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 240);
@@ -34,17 +35,6 @@ const capture = ORDERS[0] as (typeof ORDERS)[number];
 const log = (msg: string, fields: Record<string, unknown> = {}) => process.stderr.write(`[chaos ${new Date().toISOString()}] ${msg} ${JSON.stringify(fields)}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** mulberry32: a seeded generator, so a run can be repeated with CHAOS_SEED. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = rng(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
 const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));

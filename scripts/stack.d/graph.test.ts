@@ -1,17 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildGraph, domainOf, resourcesOfExport, toDot, toMermaid, type GraphResource } from "./graph";
+import { rng } from "../../components/testing/seeded";
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const SEED = Number(process.env.COEXIST_SEED ?? Date.now() % 2 ** 31);
 const urn = (type: string, name: string) => `urn:pulumi:local::coexist::${type}::${name}`;
 const TYPES = ["coexist:postgres:PostgresServer", "coexist:kafka:KafkaBroker", "coexist:connect:KafkaConnect", "coexist:mongodb:MongoDb", "coexist:kong:KongGateway", "coexist:workers:SyncWorkers", "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Secret", "kubernetes:networking.k8s.io/v1:NetworkPolicy", "pulumi:providers:kubernetes", "random:index/randomPassword:RandomPassword"];

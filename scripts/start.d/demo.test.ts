@@ -3,17 +3,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DemoWriter, parseSchema } from "./demo";
+import { rng } from "../../components/testing/seeded";
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const SEED = Number(process.env.COEXIST_SEED ?? Date.now() % 2 ** 31);
 const schema = parseSchema(fs.readFileSync(path.join(__dirname, "..", "..", "components", "postgres", "demo-schema.sql"), "utf8"));
 const CAPTURES = [

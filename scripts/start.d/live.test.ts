@@ -2,18 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SyncMetrics } from "../../workers/src/runtime/metrics.js";
 import { buckets, deriveView, histogramQuantile, parseMetrics, renderPlain, renderScreen, type Scrape } from "./live";
+import { rng } from "../../components/testing/seeded";
 
 // A small seeded generator (mulberry32); the seed is printed so a failure can be replayed with COEXIST_SEED.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const SEED = Number(process.env.COEXIST_SEED ?? Date.now() % 2 ** 31);
 
 test("parseMetrics reads the worker's own registry (prom-client's exposition) back", async () => {

@@ -9,7 +9,7 @@ import { renderKongConfig } from "../components/kong/render";
 import { parseConfig } from "../stacks/config";
 import { generateKongCredentials } from "../stacks/kong-credentials";
 import { localStackConfig, prepareExistingSources, readDataplaneEnv, removeExistingSources } from "../scripts/stack.d/local";
-import { eventually, freePort, newMongo } from "./support/dataplane";
+import { eventually, freePort, kafkaSasl, loadDataplaneEnv, newMongo } from "./support/dataplane";
 import { plannedChanges, testWorkspace, TestWorkspace, stopwatch } from "./support/engine";
 import { namespaceExists, objectsIn } from "./support/kube";
 import { STORE_ENV } from "./support/pipeline";
@@ -80,6 +80,8 @@ describe("the local stack on the real engine and API server", () => {
     worker = WorkerProcess.spawn("workers/src/sync/main.ts", [], {
       COEXIST_CONFIG: JSON.stringify({ ...rendered, metrics: { ...rendered.metrics, port } }),
       MONGODB_URL: env.MONGODB_URL,
+      // The stack renders the worker's SCRAM user; its password comes from the environment, as on a cluster.
+      KAFKA_SASL_PASSWORD: kafkaSasl(loadDataplaneEnv(), "worker").password,
       COEXIST_METRICS_HOST: "127.0.0.1",
       ...STORE_ENV,
     }, path.join(os.tmpdir(), `coexist-${id}-worker.log`));

@@ -15,6 +15,8 @@ export interface Services {
   /** An admin connection to the PostgreSQL the stack's CDC source lives on. */
   readonly postgresUrl?: string;
   readonly kafkaBrokers?: readonly string[];
+  /** SCRAM login for those brokers (the data plane's admin). @default none */
+  readonly kafkaSasl?: KafkaSasl;
   readonly connectUrl?: string;
   readonly mongoUrl?: string;
   readonly kubeconfig?: string;
@@ -33,6 +35,13 @@ async function withPg<T>(url: string, f: (c: Client) => Promise<T>): Promise<T> 
   } finally {
     await client.end();
   }
+}
+
+/** A SCRAM login as @platformatic/kafka takes it. */
+export interface KafkaSasl {
+  readonly mechanism: "SCRAM-SHA-512" | "SCRAM-SHA-256";
+  readonly username: string;
+  readonly password: string;
 }
 
 async function kafkaAdmin() {
@@ -55,7 +64,7 @@ export async function observe(f: Footprint, s: Services): Promise<Observed> {
   }
   if (s.kafkaBrokers) {
     const Admin = await kafkaAdmin();
-    const admin = new Admin({ clientId: "coexist-ephemeral", bootstrapBrokers: [...s.kafkaBrokers] });
+    const admin = new Admin({ clientId: "coexist-ephemeral", bootstrapBrokers: [...s.kafkaBrokers], ...(s.kafkaSasl ? { sasl: { ...s.kafkaSasl } } : {}) });
     try {
       o.topics = await admin.listTopics({ includeInternals: false });
       o.groups = [...(await admin.listGroups()).keys()];
@@ -128,9 +137,9 @@ export async function waitSlotInactive(postgresUrl: string, slot: string, timeou
 }
 
 /** Deletes the stack's consumer groups (the sync worker's offsets) where no member is left. */
-export async function deleteGroups(brokers: readonly string[], prefix: string): Promise<void> {
+export async function deleteGroups(brokers: readonly string[], prefix: string, sasl?: KafkaSasl): Promise<void> {
   const Admin = await kafkaAdmin();
-  const admin = new Admin({ clientId: "coexist-ephemeral", bootstrapBrokers: [...brokers] });
+  const admin = new Admin({ clientId: "coexist-ephemeral", bootstrapBrokers: [...brokers], ...(sasl ? { sasl: { ...sasl } } : {}) });
   try {
     const groups = [...(await admin.listGroups()).keys()].filter((g) => g.startsWith(`${prefix}-`));
     if (groups.length > 0) await admin.deleteGroups({ groups });

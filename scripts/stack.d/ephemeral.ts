@@ -127,7 +127,10 @@ export async function ephemeralUp(ctx: EphemeralContext, name: string, opts: { p
 async function servicesOf(name: string): Promise<Services> {
   if (flavourOf(name) === "docker") return { docker: true };
   const env = (await local()).readDataplaneEnv();
-  return { postgresUrl: env.POSTGRES_URL, kafkaBrokers: env.KAFKA_BROKERS.split(","), connectUrl: connectUrlWithCredentials(env), mongoUrl: env.MONGODB_URL, kubeconfig: env.KUBECONFIG };
+  // The data plane's broker refuses anonymous clients: the stack's topics and groups are looked at as its admin.
+  const auth = env as unknown as { KAFKA_ADMIN_USER?: string; KAFKA_ADMIN_PASSWORD?: string };
+  const kafkaSasl = auth.KAFKA_ADMIN_USER && auth.KAFKA_ADMIN_PASSWORD ? { mechanism: "SCRAM-SHA-512" as const, username: auth.KAFKA_ADMIN_USER, password: auth.KAFKA_ADMIN_PASSWORD } : undefined;
+  return { postgresUrl: env.POSTGRES_URL, kafkaBrokers: env.KAFKA_BROKERS.split(","), kafkaSasl, connectUrl: connectUrlWithCredentials(env), mongoUrl: env.MONGODB_URL, kubeconfig: env.KUBECONFIG };
 }
 
 
@@ -203,7 +206,7 @@ export async function ephemeralDestroy(ctx: EphemeralContext, name: string, opts
     const slot = !connector && services.postgresUrl ? await waitSlotInactive(services.postgresUrl, f.slot) : undefined;
     if (connector || slot) ctx.log(`not dropping the slot and publication: ${connector ?? slot}`);
     else await (await local()).removeExistingSources((await local()).readDataplaneEnv(), config);
-    if (services.kafkaBrokers) await deleteGroups(services.kafkaBrokers, f.topicPrefix).catch((e: Error) => ctx.log(`consumer groups: ${e.message}`));
+    if (services.kafkaBrokers) await deleteGroups(services.kafkaBrokers, f.topicPrefix, services.kafkaSasl).catch((e: Error) => ctx.log(`consumer groups: ${e.message}`));
     if (services.mongoUrl && f.mongoDatabase) await dropMongoDatabase(services.mongoUrl, f.mongoDatabase);
     if (services.kubeconfig && f.namespace) await waitNamespaceGone(services.kubeconfig, f.namespace);
   }

@@ -35,6 +35,18 @@ test("npm start --demo: >= 100 changes reach the store, SIGINT stops the process
     assert.match(err, /write to +PostgreSQL +postgres(ql)?:\/\/[^:]+:\*\*\*@/);
     assert.doesNotMatch(err + out, new RegExp(process.env.PGPASSWORD ?? "never-matches-$^"));
     process.stderr.write(`# npm start --demo: ${applied} changes in the store ${((Date.now() - t0) / 1000).toFixed(0)}s after start\n`);
+    // scripts/stack graph local against the engine's own resource list: every resource drawn, none invented.
+    const graph = spawnSync(path.join(ROOT, "scripts", "stack"), ["graph", "local"], { cwd: ROOT, encoding: "utf8", timeout: 180_000 });
+    assert.equal(graph.status, 0, graph.stderr);
+    const { openUserEngine } = await import("../scripts/stack.d/cli");
+    const { main } = await import("../stacks/program");
+    const engine = await openUserEngine("local");
+    const exported = (await (await engine.stack("local", async () => main())).exportStack()) as { deployment: { resources: { urn: string }[] } };
+    const names = exported.deployment.resources.map((r) => r.urn.slice(r.urn.lastIndexOf("::") + 2)).sort();
+    const drawn = [...graph.stdout.matchAll(/^\s+r\d+\["([^<]+)<br\/>/gm)].map((m) => m[1]!).sort();
+    assert.ok(names.length > 10, `the local stack has ${names.length} resources`);
+    assert.deepEqual(drawn, names);
+    assert.match(graph.stdout, / --> /, "the deployed graph draws dependencies");
   } finally {
     if (child.exitCode === null) child.kill("SIGINT");
   }

@@ -85,3 +85,11 @@ test("resourcesOfExport refuses what is not a stack export, naming the key", () 
   assert.throws(() => resourcesOfExport({ version: 3 }), /deployment\.resources/);
   assert.equal(resourcesOfExport({ version: 3, deployment: { resources: [{ urn: "u::a", type: "t", parent: "", dependencies: ["x"] }] } })[0]!.parent, undefined);
 });
+
+test("scripts/stack graph arguments: --format mermaid|dot|svg, only on graph", async () => {
+  const { parseArgs } = await import("./cli");
+  assert.equal(parseArgs(["graph", "local"]).command, "graph");
+  assert.equal(parseArgs(["graph", "prod", "--format", "svg"]).options.format, "svg");
+  assert.throws(() => parseArgs(["graph", "prod", "--format", "png"]), /--format must be mermaid, dot or svg, found "png"/);
+  assert.throws(() => parseArgs(["up", "local", "--format", "svg"]), /--format is an option of graph/);
+});

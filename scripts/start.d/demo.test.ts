@@ -4,13 +4,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DemoWriter, parseSchema } from "./demo";
 import { rng } from "../../components/testing/seeded";
+import { transforms, type TransformName } from "../../workers/src/transform/transforms.js";
 
 const SEED = Number(process.env.COEXIST_SEED ?? Date.now() % 2 ** 31);
 const schema = parseSchema(fs.readFileSync(path.join(__dirname, "..", "..", "components", "postgres", "demo-schema.sql"), "utf8"));
 const CAPTURES = [
-  { table: "public.customers", key: "customer_id" },
-  { table: "public.products", key: "product_id" },
-  { table: "public.orders", key: "order_id" },
+  { table: "public.customers", key: "customer_id", transform: "customer" as TransformName },
+  { table: "public.products", key: "product_id", transform: "product" as TransformName },
+  { table: "public.orders", key: "order_id", transform: "order" as TransformName },
 ];
 
 test("parseSchema reads the demo schema's tables and columns", () => {
@@ -47,9 +48,16 @@ test(`demo writer: updates and deletes only hit live rows, inserts never reuse a
         assert.ok(!ever.has(k), `seed ${SEED} run ${run}: key reused ${k}`);
         ever.add(k);
         rows.add(s.params[cols.indexOf(caps.find((c) => c.table === s.table)!.key)]);
+        // The row as Debezium carries it (JSON columns as strings) passes the worker's transform: no DLQ.
+        const row = Object.fromEntries(cols.map((c, j) => [c, s.params[j]]));
+        assert.doesNotThrow(() => transforms[caps.find((c) => c.table === s.table)!.transform](row), `seed ${SEED} run ${run}: ${s.table} ${JSON.stringify(row)}`);
       } else {
         assert.ok(rows.has(key), `seed ${SEED} run ${run}: ${s.op} of a row not live: ${s.table} ${String(key)}`);
         if (s.op === "delete") rows.delete(key);
+        if (s.op === "update") {
+          const col = /SET "([^"]+)"/.exec(s.sql)![1]!;
+          assert.doesNotThrow(() => transforms[caps.find((c) => c.table === s.table)!.transform]({ [col]: s.params[0] }), `seed ${SEED} run ${run}: update ${s.table}.${col}=${String(s.params[0])}`);
+        }
       }
     }
     assert.ok(ops.insert > 0 && ops.update > 0 && ops.delete > 0, `seed ${SEED} run ${run}: all three operations: ${JSON.stringify(ops)}`);

@@ -52,6 +52,9 @@ export function valueFor(col: Column, row: number, r: () => number): unknown {
   const t = col.type;
   if (/^(bigint|integer|int|smallint|bigserial|serial)/.test(t)) return col.unique ? row : Math.floor(r() * 1000);
   if (t.startsWith("numeric") || t.startsWith("double") || t === "real") return (Math.round(r() * 100_000) / 100).toFixed(2);
+  // The worker's transforms (workers/src/transform/transforms.ts) want orders.items as a JSON array
+  // and other JSON columns (products.attributes) as objects; anything else goes to the DLQ.
+  if ((t === "jsonb" || t === "json") && col.name === "items") return JSON.stringify([{ sku: `demo-${Math.floor(r() * 100)}`, qty: 1 + Math.floor(r() * 5) }]);
   if (t === "jsonb" || t === "json") return JSON.stringify({ demo: true, n: Math.floor(r() * 100) });
   if (t === "boolean") return r() < 0.5;
   if (t.startsWith("timestamp")) return new Date().toISOString();

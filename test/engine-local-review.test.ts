@@ -16,6 +16,7 @@ import { GITHUB_COMMENT_LIMIT, renderPreviewMarkdown } from "../scripts/stack.d/
 import { parseConfig } from "../stacks/config";
 import { testWorkspace, TestWorkspace, stopwatch } from "./support/engine";
 import { connectUrlWithCredentials } from "../scripts/stack.d/dataplane-env";
+import { kafkaSasl, loadDataplaneEnv } from "./support/dataplane";
 
 /**
  * An ephemeral `local` stack through its whole review life, for real: the engine built here under
@@ -142,7 +143,7 @@ describe("an ephemeral local stack, reviewed and torn down for real", { skip: mi
     // Everything else went, in order: the connector, its slot and publication, the topics, the namespace.
     const all = await stack.getAllConfig();
     const config = parseConfig(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value])), "local", Object.entries(all).filter(([, v]) => v.secret).map(([k]) => k));
-    const seen = await observe(footprintOf(config), { postgresUrl: env!.POSTGRES_URL, kafkaBrokers: env!.KAFKA_BROKERS.split(","), connectUrl: connectUrlWithCredentials(env!), mongoUrl: env!.MONGODB_URL, kubeconfig: env!.KUBECONFIG });
+    const seen = await observe(footprintOf(config), { postgresUrl: env!.POSTGRES_URL, kafkaBrokers: env!.KAFKA_BROKERS.split(","), kafkaSasl: kafkaSasl(loadDataplaneEnv(), "admin"), connectUrl: connectUrlWithCredentials(env!), mongoUrl: env!.MONGODB_URL, kubeconfig: env!.KUBECONFIG });
     assert.deepEqual(seen.slots?.filter((s) => s.name.startsWith(config.postgres.slotName)).map((s) => s.name), [leftover]);
     assert.equal(seen.namespacePhase, undefined);
     assert.ok(!seen.connectors?.some((c) => c.startsWith(config.topicPrefix)));

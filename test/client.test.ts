@@ -19,6 +19,7 @@ import type { RecordSource } from "../workers/src/kafka/types.js";
 import type { RawRecord } from "../workers/src/sync/change.js";
 import { Producer } from "../workers/src/testing/deps.js";
 import { eventually, kafkaClientOptions, kafkaSasl, loadDataplaneEnv, newAdmin, type DataplaneEnv } from "./support/dataplane";
+import { committedOffsets, poll } from "./support/kafka-source";
 
 const IMPL = process.env.COEXIST_IT_SOURCE ?? "librdkafka";
 const id = randomBytes(4).toString("hex");
@@ -36,37 +37,8 @@ function source(name: string): RecordSource {
   return s;
 }
 
-async function committed(): Promise<Map<number, bigint>> {
-  const admin = newAdmin(env);
-  try {
-    const [group] = await admin.listConsumerGroupOffsets({ groups: [groupId] });
-    const out = new Map<number, bigint>();
-    for (const t of group?.topics ?? []) for (const p of t.partitions) if (p.committedOffset >= 0n) out.set(p.partitionIndex, p.committedOffset);
-    return out;
-  } finally {
-    await admin.close();
-  }
-}
+const committed = () => committedOffsets(env, groupId);
 
-/**
- * `next`, but resolving with [] after `ms` when nothing arrives. A `next` still pending when the
- * timer fires is kept and awaited by the following poll, so no call hands records to nobody.
- */
-const pending = new WeakMap<RecordSource, Promise<RawRecord[]>>();
-async function poll(s: RecordSource, max: number, ms = 2_000): Promise<RawRecord[]> {
-  const call = pending.get(s) ?? s.next(max, 100);
-  pending.set(s, call);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
-  try {
-    const got = await Promise.race([call, timeout]);
-    if (got === null) return [];
-    pending.delete(s);
-    return got;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe(`the Kafka source (${IMPL}) when a partition comes back`, { timeout: 240_000 }, () => {
   before(async () => {

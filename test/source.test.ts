@@ -12,6 +12,7 @@ import type { RecordSource } from "../workers/src/kafka/types.js";
 import type { RawRecord } from "../workers/src/sync/change.js";
 import { Producer } from "../workers/src/testing/deps.js";
 import { eventually, kafkaClientOptions, kafkaSasl, loadDataplaneEnv, newAdmin, type DataplaneEnv } from "./support/dataplane";
+import { committedOffsets, poll } from "./support/kafka-source";
 
 const id = randomBytes(4).toString("hex");
 const topic = `it${id}.source`;
@@ -30,35 +31,8 @@ function source(name: string): Source {
   return s;
 }
 
-async function committed(): Promise<Map<number, bigint>> {
-  const admin = newAdmin(env);
-  try {
-    const [group] = await admin.listConsumerGroupOffsets({ groups: [groupId] });
-    const out = new Map<number, bigint>();
-    for (const t of group?.topics ?? []) for (const p of t.partitions) if (p.committedOffset >= 0n) out.set(p.partitionIndex, p.committedOffset);
-    return out;
-  } finally {
-    await admin.close();
-  }
-}
+const committed = () => committedOffsets(env, groupId);
 
-/** `next`, but resolving with [] after `ms` when nothing arrives (next itself waits for a first record). */
-/** `next`, resolving [] after `ms`; a `next` still pending is awaited by the next poll, so no call drops records. */
-const pending = new WeakMap<Source, Promise<RawRecord[]>>();
-async function poll(s: Source, max: number, ms = 2_000): Promise<RawRecord[]> {
-  const call = pending.get(s) ?? s.next(max, 100);
-  pending.set(s, call);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
-  try {
-    const got = await Promise.race([call, timeout]);
-    if (got === null) return [];
-    pending.delete(s);
-    return got;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Partitions a source currently owns, read through the records it may still hand out. */
 const partitionsOf = (records: readonly RawRecord[]) => new Set(records.map((r) => r.partition));

@@ -57,7 +57,7 @@ describe("parseConfig", () => {
       "coexist:connect": { external: { url: "http://connect.example.com:8083", passwordRef: "${file:/s/p.properties:password}" } },
       "coexist:mongodb": { external: {} },
       "coexist:workers": { image: "registry.example.com/coexist/worker:1.0.0" },
-      "coexist:kubernetes": { egressCidrs: { sync: ["10.0.0.0/16"], reconciler: ["10.0.0.0/16"], connect: ["10.0.0.0/16"], slotExporter: ["10.0.0.0/16"], apiServer: ["10.0.0.1/32"] } },
+      "coexist:kubernetes": { egressCidrs: { sync: ["10.0.0.0/16"], reconciler: ["10.0.0.0/16"], mongoInit: ["10.0.0.0/16"], connect: ["10.0.0.0/16"], slotExporter: ["10.0.0.0/16"], apiServer: ["10.0.0.1/32"] } },
     }), "staging", SECRET_KEYS);
     assert.deepEqual(modes(external), ["kubernetes", "external", "external", "external", "external"]);
     // The arm carries exactly its own fields: an external server has no instances to provision.

@@ -34,8 +34,11 @@ export function readModelFor(prefix: string, config: MongoConfig, args: ReadMode
   const common = { database: config.database, captures: args.captures };
   switch (config.mode) {
     case "container": {
+      // Checked before the generated password is registered: a bad config registers nothing.
+      const target = dockerTargetFor(args.target, name);
+      const rootPassword = password();
       const appPassword = new GeneratedSecret(`${name}-app-password`, {}, { parent: opts.parent }).value;
-      return new MongoContainer(name, { ...common, target: dockerTargetFor(args.target, name), rootPassword: password(), appPassword, hostPort: config.port }, opts).endpoint;
+      return new MongoContainer(name, { ...common, target, rootPassword, appPassword, hostPort: config.port }, opts).endpoint;
     }
     case "community":
       return new MongoCommunity(name, { ...common, ...config, target: kubernetesTargetFor(args.target, name), appPassword: password() }, opts).endpoint;

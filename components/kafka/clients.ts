@@ -1,8 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
-import { KafkaAccess } from "./acls";
+import { Capture } from "../capture";
+import { KafkaAccess, kafkaAccess } from "./acls";
 import { KafkaEndpoint } from "./endpoint";
 import { createStrimziKafkaUsers } from "./strimzi";
 import { clusterCaSecret } from "./strimzi-auth";
+import { connectInternalTopics } from "./topics";
+
+/** The stack's two Kafka clients, named after its topic prefix: Connect (`<prefix>-connect`) and the sync worker (`<prefix>-sync`). */
+export function stackKafkaAccess(topicPrefix: string, captures: readonly Capture[]): KafkaAccess {
+  const connectGroup = `${topicPrefix}-connect`;
+  return kafkaAccess({
+    topicPrefix,
+    captures,
+    connect: { user: `${topicPrefix}-connect`, group: connectGroup, internalTopics: connectInternalTopics(connectGroup) },
+    worker: { user: `${topicPrefix}-sync`, group: `${topicPrefix}-sync` },
+  });
+}
 
 /** How the stack's Kafka clients (Connect, the sync worker) log in to one endpoint. */
 export interface KafkaClients {

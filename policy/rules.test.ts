@@ -10,7 +10,7 @@ import { createStrimziKafka } from "../components/kafka/strimzi";
 import { KafkaTopics } from "../components/kafka/topics";
 import { KongGateway } from "../components/kong/gateway";
 import { renderKongConfig } from "../components/kong/render";
-import { PostgresServer } from "../components/postgres/server";
+import { PostgresContainer } from "../components/postgres/container";
 import { SqlScript } from "../components/postgres/sql-script";
 import { deploy } from "../components/runtime";
 import { POLICIES } from "./policies";
@@ -147,7 +147,7 @@ describe("publication-not-all-tables", () => {
 describe("slot-wal-capped", () => {
   it("catches the stack's own server told -1, and an operator cluster without the setting", async () => {
     const resources = await resourcesOf("dev", () => {
-      new PostgresServer("postgres", { target: dockerTarget(), database: "app", superuserPassword: "x", hostPort: 15432, maxSlotWalKeepSize: "-1" });
+      new PostgresContainer("postgres", { target: dockerTarget(), database: "app", superuserPassword: "x", hostPort: 15432, maxSlotWalKeepSize: "-1" });
       cnpgCluster({ instances: 1, postgresql: { parameters: { wal_level: "logical" } } });
     });
     const found = messages(await check(policy("slot-wal-capped"), resources));

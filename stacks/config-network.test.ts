@@ -32,7 +32,7 @@ describe("network config", () => {
 });
 
 describe("egress coverage", () => {
-  it("fails a prod on Atlas without the worker's and reconciler's CIDRs, and a cluster without the API server's, naming each key", async () => {
+  it("fails a prod on Atlas without the worker's, reconciler's and schema Job's CIDRs, and a cluster without the API server's, naming each key", async () => {
     const fs = await import("node:fs");
     const path = await import("node:path");
     const { parse } = await import("yaml");
@@ -48,6 +48,8 @@ describe("egress coverage", () => {
       const text = (e.problems ?? [e.message]).join("\n");
       assert.match(text, /coexist:kubernetes\.egressCidrs\.sync: missing, and Atlas is outside the cluster.*fix: list its addresses/);
       assert.match(text, /coexist:kubernetes\.egressCidrs\.reconciler: missing, and Atlas/);
+      // The read-model schema Job reaches Atlas too (an external MongoDB the same way).
+      assert.match(text, /coexist:kubernetes\.egressCidrs\.mongoInit: missing, and Atlas/);
       assert.match(text, /coexist:kubernetes\.egressCidrs\.apiServer: missing, and the Kubernetes API/);
       return true;
     });

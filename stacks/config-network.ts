@@ -46,8 +46,8 @@ export function checkEgressCoverage(p: Problems, c: PlatformConfig): void {
   const need = (workload: string, why: string) => {
     if ((k.egressCidrs?.[workload] ?? []).length === 0) p.add(`${NS}:kubernetes.egressCidrs.${workload}: missing, and ${why} is outside the cluster while the namespace denies egress; fix: list its addresses, e.g. ${workload}: ["198.51.100.0/24"]`);
   };
-  if (c.mongodb.atlas || c.mongodb.external) for (const w of ["sync", "reconciler"]) need(w, c.mongodb.atlas ? "Atlas" : "the external MongoDB");
-  if (c.postgres.external) for (const w of ["connect", "reconciler", "slotExporter"]) need(w, "the external PostgreSQL");
-  if (c.kafka.external) for (const w of ["sync", "connect"]) need(w, "the external Kafka");
-  if (k.operators === "install" || !c.postgres.external) need("apiServer", "the Kubernetes API (the operators and CloudNativePG's instance manager call it)");
+  if (c.mongodb.mode === "atlas" || c.mongodb.mode === "external") for (const w of ["sync", "reconciler", "mongoInit"]) need(w, c.mongodb.mode === "atlas" ? "Atlas" : "the external MongoDB");
+  if (c.postgres.mode === "external") for (const w of ["connect", "reconciler", "slotExporter"]) need(w, "the external PostgreSQL");
+  if (c.kafka.mode === "external") for (const w of ["sync", "connect"]) need(w, "the external Kafka");
+  if (k.operators === "install" || c.postgres.mode !== "external") need("apiServer", "the Kubernetes API (the operators and CloudNativePG's instance manager call it)");
 }

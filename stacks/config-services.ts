@@ -1,4 +1,4 @@
-import { AtlasMongo, Environment, ExternalPostgres, KubernetesSettings, PlatformConfig, PUBLIC_SERVICE_TYPES, TargetKind } from "../components/platform-config";
+import { AtlasMongo, ConnectConfig, Environment, KafkaConfig, KubernetesSettings, MongoConfig, PostgresConfig, PUBLIC_SERVICE_TYPES, TargetKind } from "../components/platform-config";
 import { ACCESS_LIST_FIX, admitsWholeInternet } from "../components/mongodb/access-list";
 import { NS, Problems, show } from "./config-problems";
 
@@ -25,7 +25,14 @@ interface Context {
   readonly ephemeral: boolean;
 }
 
-type Services = Pick<PlatformConfig, "postgres" | "kafka" | "connect" | "mongodb" | "kong">;
+/** Each service's slice, its `mode` chosen here from the keys set and the target (stacks/config.ts pairs them with the target). */
+export interface Services {
+  readonly postgres: PostgresConfig;
+  readonly kafka: KafkaConfig;
+  readonly connect: ConnectConfig;
+  readonly mongodb: MongoConfig;
+  readonly kong: { readonly proxyPort: number };
+}
 
 export function parseServices(p: Problems, get: (key: string) => unknown, ctx: Context): Services {
   const postgres = parsePostgres(p, get("postgres"), ctx);
@@ -36,25 +43,25 @@ export function parseServices(p: Problems, get: (key: string) => unknown, ctx: C
   if (kg.adminPort !== undefined) p.add(`${NS}:kong.adminPort: the Admin API listens on the gateway's own loopback only and is published nowhere; fix: remove the key (kong/README.md says how to reach it)`);
   const kong = { proxyPort: p.port("kong.proxyPort", kg.proxyPort, 8000) };
 
-  if (connect.external && !kafka.external) {
+  if (connect.mode === "external" && kafka.mode !== "external") {
     p.add(`${NS}:connect.external: an external Kafka Connect cluster works on its own Kafka, but ${NS}:kafka has no external; fix: set ${NS}:kafka.external.bootstrapServers to the brokers that Connect cluster uses`);
   }
   if (ctx.target === "docker") {
-    for (const [key, v] of [["postgres", postgres.external], ["kafka", kafka.external], ["connect", connect.external], ["mongodb", mongodb.external ?? mongodb.atlas]] as const) {
-      if (v !== undefined) p.add(`${NS}:${key}: the docker target provisions every service on the local engine; fix: remove its external/atlas settings (point a kubernetes stack at existing services instead)`);
+    for (const [key, v] of [["postgres", postgres], ["kafka", kafka], ["connect", connect], ["mongodb", mongodb]] as const) {
+      if (v.mode !== "container") p.add(`${NS}:${key}: the docker target provisions every service on the local engine; fix: remove its external/atlas settings (point a kubernetes stack at existing services instead)`);
     }
   }
   return { postgres, kafka, connect, mongodb, kong };
 }
 
-function parsePostgres(p: Problems, value: unknown, ctx: Context): PlatformConfig["postgres"] {
+function parsePostgres(p: Problems, value: unknown, ctx: Context): PostgresConfig {
   const pg = p.object("postgres", value, [
     "database", "port", "maxSlotWalKeepSize", "maxReplicationSlots", "maxWalSenders", "demoSchema", "slotName", "publicationName",
     "heartbeatIntervalMs", "debeziumUser", "external", "cdcSource", "instances", "storageSize", "generation",
   ]);
   const slotSuffix = ctx.stack.replace(/[^a-z0-9]/g, "_");
   const ex = p.optionalObject("postgres.external", pg.external, ["host", "port", "sslmode", "adminUser"]);
-  const external: ExternalPostgres | undefined = ex && {
+  const external = ex && {
     host: p.requiredString("postgres.external.host", ex.host, HOST, "the server's host name", "orders-db.abc123.eu-west-1.rds.amazonaws.com"),
     port: p.port("postgres.external.port", ex.port, 5432),
     sslmode: p.oneOf("postgres.external.sslmode", ex.sslmode, ["disable", "require", "verify-full"] as const) ?? "verify-full",
@@ -64,30 +71,34 @@ function parsePostgres(p: Problems, value: unknown, ctx: Context): PlatformConfi
   if (cdcSource === "existing" && !external) {
     p.add(`${NS}:postgres.cdcSource: "existing" means a DBA created the CDC source on an external server, but ${NS}:postgres.external is not set; fix: set postgres.external, or remove cdcSource`);
   }
-  const out = {
-    database: p.string("postgres.database", pg.database, "coexist", IDENT, "a lower-case SQL identifier"),
-    port: p.port("postgres.port", pg.port, 15432),
+  // Every key is read whatever the mode, in this order, so each problem is reported once.
+  const database = p.string("postgres.database", pg.database, "coexist", IDENT, "a lower-case SQL identifier");
+  const port = p.port("postgres.port", pg.port, 15432);
+  const server = {
     maxSlotWalKeepSize: p.string("postgres.maxSlotWalKeepSize", pg.maxSlotWalKeepSize, "2GB", /^[0-9]+(MB|GB|TB)$/, "a size such as 2GB (never -1: an unbounded slot can fill the disk)"),
     maxReplicationSlots: p.int("postgres.maxReplicationSlots", pg.maxReplicationSlots, 10, 1, 1000),
     maxWalSenders: p.int("postgres.maxWalSenders", pg.maxWalSenders, 10, 1, 1000),
-    demoSchema: p.bool("postgres.demoSchema", pg.demoSchema, ctx.env === "dev" || ctx.env === "pr"),
+  };
+  const demoSchema = p.bool("postgres.demoSchema", pg.demoSchema, ctx.env === "dev" || ctx.env === "pr");
+  const common = {
+    database,
     slotName: p.string("postgres.slotName", pg.slotName, `coexist_${slotSuffix}`, /^[a-z0-9_]{1,63}$/, "lower-case letters, digits and _, at most 63 characters"),
     publicationName: p.string("postgres.publicationName", pg.publicationName, `coexist_${slotSuffix}`, IDENT, "a lower-case SQL identifier"),
     heartbeatIntervalMs: p.int("postgres.heartbeatIntervalMs", pg.heartbeatIntervalMs, 10_000, 1_000, 3_600_000),
     generation: p.int("postgres.generation", pg.generation, 0, 0, 4_294_967_295),
     debeziumUser: p.string("postgres.debeziumUser", pg.debeziumUser, "debezium", IDENT, "a lower-case role name"),
-    external,
-    cdcSource,
-    instances: p.int("postgres.instances", pg.instances, ctx.ephemeral ? 1 : 3, 1, 9),
-    storageSize: p.string("postgres.storageSize", pg.storageSize, "20Gi", QUANTITY, "a size such as 20Gi"),
   };
-  if (out.demoSchema && ctx.env !== "dev" && ctx.env !== "pr") {
+  const instances = p.int("postgres.instances", pg.instances, ctx.ephemeral ? 1 : 3, 1, 9);
+  const storageSize = p.string("postgres.storageSize", pg.storageSize, "20Gi", QUANTITY, "a size such as 20Gi");
+  if (demoSchema && ctx.env !== "dev" && ctx.env !== "pr") {
     p.add(`${NS}:postgres.demoSchema: only dev and pr-<n> stacks load the demo schema, found true on ${ctx.env}; fix: remove the key (the application's migrations own the tables)`);
   }
-  return out;
+  if (external) return { mode: "external", ...common, ...external, cdcSource };
+  if (ctx.target === "docker") return { mode: "container", ...common, ...server, port, demoSchema };
+  return { mode: "cnpg", ...common, ...server, instances, storageSize };
 }
 
-function parseKafka(p: Problems, value: unknown, ctx: Context): PlatformConfig["kafka"] {
+function parseKafka(p: Problems, value: unknown, ctx: Context): KafkaConfig {
   const kf = p.object("kafka", value, ["port", "partitions", "replicationFactor", "retentionHours", "external", "topics", "brokers", "storageSize"]);
   const ex = p.optionalObject("kafka.external", kf.external, ["bootstrapServers", "saslUser", "saslMechanism"]);
   const saslUser = ex && ex.saslUser !== undefined ? p.requiredString("kafka.external.saslUser", ex.saslUser, /^[A-Za-z0-9._@-]{1,128}$/, "the worker's Kafka user", "coexist-sync") : undefined;
@@ -101,27 +112,26 @@ function parseKafka(p: Problems, value: unknown, ctx: Context): PlatformConfig["
   if (topics === "existing" && !external) p.add(`${NS}:kafka.topics: "existing" applies to an external Kafka, but ${NS}:kafka.external is not set; fix: set kafka.external, or remove topics`);
   const brokers = p.int("kafka.brokers", kf.brokers, ctx.ephemeral ? 1 : 3, 1, 15);
   const defaultRf = ctx.target === "docker" ? 1 : Math.min(3, brokers);
-  const out = {
-    port: p.port("kafka.port", kf.port, 19092),
+  const port = p.port("kafka.port", kf.port, 19092);
+  const common = {
     partitions: p.int("kafka.partitions", kf.partitions, 3, 1, 1000),
     replicationFactor: p.int("kafka.replicationFactor", kf.replicationFactor, defaultRf, 1, 7),
     retentionHours: p.int("kafka.retentionHours", kf.retentionHours, 168, 1, 24 * 365),
-    external,
-    topics,
-    brokers,
-    storageSize: p.string("kafka.storageSize", kf.storageSize, "100Gi", QUANTITY, "a size such as 100Gi"),
   };
-  if (ctx.target === "docker" && out.replicationFactor !== 1) p.add(`${NS}:kafka.replicationFactor: the docker target runs one broker, found ${out.replicationFactor}; fix: set it to 1 or remove it`);
-  if (ctx.target === "kubernetes" && !external && out.replicationFactor > brokers) {
-    p.add(`${NS}:kafka.replicationFactor: ${out.replicationFactor} replicas need as many brokers, and ${NS}:kafka.brokers is ${brokers}; fix: raise brokers or lower replicationFactor`);
+  const storageSize = p.string("kafka.storageSize", kf.storageSize, "100Gi", QUANTITY, "a size such as 100Gi");
+  if (ctx.target === "docker" && common.replicationFactor !== 1) p.add(`${NS}:kafka.replicationFactor: the docker target runs one broker, found ${common.replicationFactor}; fix: set it to 1 or remove it`);
+  if (ctx.target === "kubernetes" && !external && common.replicationFactor > brokers) {
+    p.add(`${NS}:kafka.replicationFactor: ${common.replicationFactor} replicas need as many brokers, and ${NS}:kafka.brokers is ${brokers}; fix: raise brokers or lower replicationFactor`);
   }
-  if (ctx.env === "prod" && out.replicationFactor < 3) {
-    p.add(`${NS}:kafka.replicationFactor: prod topics need 3 replicas (min.insync.replicas 2 survives one broker down), found ${out.replicationFactor}; fix: set it to 3 or more`);
+  if (ctx.env === "prod" && common.replicationFactor < 3) {
+    p.add(`${NS}:kafka.replicationFactor: prod topics need 3 replicas (min.insync.replicas 2 survives one broker down), found ${common.replicationFactor}; fix: set it to 3 or more`);
   }
-  return out;
+  if (external) return { mode: "external", ...common, ...external, topics };
+  if (ctx.target === "docker") return { mode: "container", ...common, port };
+  return { mode: "strimzi", ...common, brokers, storageSize };
 }
 
-function parseConnect(p: Problems, value: unknown, ctx: Context): PlatformConfig["connect"] {
+function parseConnect(p: Problems, value: unknown, ctx: Context): ConnectConfig {
   const cn = p.object("connect", value, ["port", "external", "replicas", "image"]);
   const ex = p.optionalObject("connect.external", cn.external, ["url", "passwordRef", "user"]);
   const external = ex && {
@@ -132,7 +142,7 @@ function parseConnect(p: Problems, value: unknown, ctx: Context): PlatformConfig
     ),
     // A Connect REST API without credentials lets anyone who reaches it read the database password
     // back through a connector; with them, the password is the secret coexist:connectPassword.
-    user: p.optionalString("connect.external.user", ex.user, /^[^\s:]{1,128}$/, "the REST API's user (no spaces or colon)"),
+    ...optional("user", p.optionalString("connect.external.user", ex.user, /^[^\s:]{1,128}$/, "the REST API's user (no spaces or colon)")),
   };
   if (typeof ex?.url === "string" && /^\w+:\/\/[^/]*@/.test(ex.url)) {
     p.add(`${NS}:connect.external.url: carries credentials in plain config; fix: remove them from the URL, set ${NS}:connect.external.user and pulumi config set --secret ${NS}:connectPassword`);
@@ -141,15 +151,14 @@ function parseConnect(p: Problems, value: unknown, ctx: Context): PlatformConfig
     ? p.requiredString("connect.image", cn.image, IMAGE, "the image Strimzi builds with the Debezium plugin and pushes", "registry.example.com/coexist/connect:3.6.1")
     : p.optionalString("connect.image", cn.image, IMAGE, "an image reference");
   if (cn.image !== undefined && (ctx.target === "docker" || external)) p.add(`${NS}:connect.image: only a Connect cluster provisioned on kubernetes is built; fix: remove the key`);
-  return {
-    port: p.port("connect.port", cn.port, 18083),
-    external,
-    replicas: p.int("connect.replicas", cn.replicas, ctx.ephemeral ? 1 : 2, 1, 16),
-    image,
-  };
+  const port = p.port("connect.port", cn.port, 18083);
+  const replicas = p.int("connect.replicas", cn.replicas, ctx.ephemeral ? 1 : 2, 1, 16);
+  if (external) return { mode: "external", ...external };
+  if (ctx.target === "docker") return { mode: "container", port };
+  return { mode: "strimzi", replicas, image: image ?? "" };
 }
 
-function parseMongo(p: Problems, value: unknown, ctx: Context): PlatformConfig["mongodb"] {
+function parseMongo(p: Problems, value: unknown, ctx: Context): MongoConfig {
   const mg = p.object("mongodb", value, ["database", "port", "external", "atlas", "members", "storageSize"]);
   const ex = p.optionalObject("mongodb.external", mg.external, []);
   const at = p.optionalObject("mongodb.atlas", mg.atlas, ["projectId", "providerName", "regionName", "instanceSize", "accessList"]);
@@ -175,14 +184,19 @@ function parseMongo(p: Problems, value: unknown, ctx: Context): PlatformConfig["
   if (ctx.env === "prod" && !at) p.add(`${NS}:mongodb.atlas: prod's read model runs on MongoDB Atlas, and it is not set; fix: set projectId, regionName, instanceSize and accessList`);
   if (at && ctx.target !== "kubernetes") p.add(`${NS}:mongodb.atlas: Atlas is for kubernetes stacks; fix: remove it`);
   if (ex && Object.keys(ex).length > 0) p.add(`${NS}:mongodb.external: takes no fields (its URL is the secret ${NS}:mongodbUrl), found ${show(ex)}`);
-  return {
-    database: p.string("mongodb.database", mg.database, "coexist", /^[a-zA-Z0-9_-]{1,63}$/, "letters, digits, _ and -"),
-    port: p.port("mongodb.port", mg.port, 27018),
-    external: ex ? {} : undefined,
-    atlas,
-    members: p.int("mongodb.members", mg.members, ctx.ephemeral ? 1 : 3, 1, 7),
-    storageSize: p.string("mongodb.storageSize", mg.storageSize, "20Gi", QUANTITY, "a size such as 20Gi"),
-  };
+  const database = p.string("mongodb.database", mg.database, "coexist", /^[a-zA-Z0-9_-]{1,63}$/, "letters, digits, _ and -");
+  const port = p.port("mongodb.port", mg.port, 27018);
+  const members = p.int("mongodb.members", mg.members, ctx.ephemeral ? 1 : 3, 1, 7);
+  const storageSize = p.string("mongodb.storageSize", mg.storageSize, "20Gi", QUANTITY, "a size such as 20Gi");
+  if (ex) return { mode: "external", database };
+  if (atlas) return { mode: "atlas", database, ...atlas };
+  if (ctx.target === "docker") return { mode: "container", database, port };
+  return { mode: "community", database, members, storageSize };
+}
+
+/** `{ [key]: value }` when the value is set, else nothing (optional fields stay absent rather than undefined). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 export function parseKubernetes(p: Problems, value: unknown, stack: string, env: Environment): KubernetesSettings {

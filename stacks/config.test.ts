@@ -45,9 +45,31 @@ describe("parseConfig", () => {
     assert.equal(prod.kafka.replicationFactor, 3);
   });
 
+  it("chooses each service's mode from the target and the keys set, one union arm per realisation", () => {
+    const modes = (c: ReturnType<typeof parseConfig>) => [c.target, c.postgres.mode, c.kafka.mode, c.connect.mode, c.mongodb.mode];
+    assert.deepEqual(modes(parseConfig(stackFile("dev"), "dev", SECRET_KEYS)), ["docker", "container", "container", "container", "container"]);
+    assert.deepEqual(modes(parseConfig(stackFile("staging"), "staging", SECRET_KEYS)), ["kubernetes", "cnpg", "strimzi", "strimzi", "community"]);
+    assert.deepEqual(modes(parseConfig(stackFile("prod"), "prod", SECRET_KEYS)), ["kubernetes", "cnpg", "strimzi", "strimzi", "atlas"]);
+    const external = parseConfig(raw({
+      "coexist:target": "kubernetes", "coexist:environment": "staging",
+      "coexist:postgres": { external: { host: "db.example.com" }, cdcSource: "existing" },
+      "coexist:kafka": { external: { bootstrapServers: ["b-1.example.com:9092"] }, topics: "existing" },
+      "coexist:connect": { external: { url: "http://connect.example.com:8083", passwordRef: "${file:/s/p.properties:password}" } },
+      "coexist:mongodb": { external: {} },
+      "coexist:workers": { image: "registry.example.com/coexist/worker:1.0.0" },
+      "coexist:kubernetes": { egressCidrs: { sync: ["10.0.0.0/16"], reconciler: ["10.0.0.0/16"], mongoInit: ["10.0.0.0/16"], connect: ["10.0.0.0/16"], slotExporter: ["10.0.0.0/16"], apiServer: ["10.0.0.1/32"] } },
+    }), "staging", SECRET_KEYS);
+    assert.deepEqual(modes(external), ["kubernetes", "external", "external", "external", "external"]);
+    // The arm carries exactly its own fields: an external server has no instances to provision.
+    assert.deepEqual(external.postgres.mode === "external" && [external.postgres.host, external.postgres.port, external.postgres.sslmode, external.postgres.cdcSource], ["db.example.com", 5432, "verify-full", "existing"]);
+    assert.equal("instances" in external.postgres, false);
+  });
+
   it("derives defaults for a dev stack", () => {
     const c = parseConfig(raw(), "dev", SECRET_KEYS);
     assert.equal(c.protect, false);
+    assert.equal(c.postgres.mode, "container");
+    if (c.postgres.mode !== "container") return;
     assert.equal(c.postgres.demoSchema, true);
     assert.equal(c.postgres.maxSlotWalKeepSize, "2GB");
     assert.equal(c.postgres.slotName, "coexist_dev");
@@ -66,7 +88,7 @@ describe("parseConfig", () => {
   it("keeps 0 and false instead of replacing them with defaults", () => {
     const c = parseConfig(raw({ "coexist:workers": { batchMaxWaitMs: 0 }, "coexist:postgres": { demoSchema: false } }), "pr-7", SECRET_KEYS);
     assert.equal(c.workers.batchMaxWaitMs, 0);
-    assert.equal(c.postgres.demoSchema, false);
+    assert.equal(c.postgres.mode === "container" && c.postgres.demoSchema, false);
     assert.equal(c.environment, "pr");
     assert.equal(c.postgres.slotName, "coexist_pr_7");
   });

@@ -1,10 +1,10 @@
 import { Capture, TRANSFORMS, TransformName } from "../components/capture";
 import { ENVIRONMENT_NAMES, ENVIRONMENTS, environmentOf, stackNamesShown } from "../components/environments";
-import { PlatformConfig, TARGETS, TargetKind } from "../components/platform-config";
+import { DockerPlatformConfig, KubernetesPlatformConfig, PlatformConfig, TARGETS, TargetKind } from "../components/platform-config";
 import { stackSettings } from "../components/workers/settings";
 import { decode, NS, Problems, show } from "./config-problems";
 import { checkEgressCoverage, parseNetwork } from "./config-network";
-import { IMAGE, parseKubernetes, parseServices } from "./config-services";
+import { IMAGE, parseKubernetes, parseServices, Services } from "./config-services";
 
 /**
  * The typed stack configuration. `parseConfig` is pure: it takes the raw `coexist:*` values
@@ -79,47 +79,62 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     const v = s.type === "boolean" ? p.bool(key, wk[s.stack], s.default as boolean) : s.type === "port" ? p.port(key, wk[s.stack], s.default as number) : p.int(key, wk[s.stack], s.default as number, s.min ?? 0, s.max ?? Number.MAX_SAFE_INTEGER);
     return [s.stack, v];
   }));
-  const config: PlatformConfig = {
-    stack,
-    environment: env,
-    target,
-    protect,
-    captures,
-    topicPrefix,
-    ...services,
-    workers: {
-      replicas: p.int("workers.replicas", wk.replicas, 1, 1, 64),
-      settings,
-      batchMaxRecords: settings.batchMaxRecords as number,
-      batchMaxWaitMs: settings.batchMaxWaitMs as number,
-      metricsPort: settings.metricsPort as number,
-      slotMetricsPort: p.port("workers.slotMetricsPort", wk.slotMetricsPort, 9465),
-      reconcileSchedule: p.string("workers.reconcileSchedule", wk.reconcileSchedule, "0 * * * *", /^(\S+\s+){4}\S+$/, "a five-field cron expression"),
-      reconcileRepair: settings.reconcileRepair as boolean,
-      image: target === "kubernetes"
-        ? p.requiredString("workers.image", wk.image, IMAGE, "the worker image CI builds from workers/ and pushes", "registry.example.com/coexist/worker:1.4.0")
-        : p.optionalString("workers.image", wk.image, IMAGE, "an image reference"),
-    },
-    kubernetes,
+  const workers = {
+    replicas: p.int("workers.replicas", wk.replicas, 1, 1, 64),
+    settings,
+    batchMaxRecords: settings.batchMaxRecords as number,
+    batchMaxWaitMs: settings.batchMaxWaitMs as number,
+    metricsPort: settings.metricsPort as number,
+    slotMetricsPort: p.port("workers.slotMetricsPort", wk.slotMetricsPort, 9465),
+    reconcileSchedule: p.string("workers.reconcileSchedule", wk.reconcileSchedule, "0 * * * *", /^(\S+\s+){4}\S+$/, "a five-field cron expression"),
+    reconcileRepair: settings.reconcileRepair as boolean,
   };
+  const image = target === "kubernetes"
+    ? p.requiredString("workers.image", wk.image, IMAGE, "the worker image CI builds from workers/ and pushes", "registry.example.com/coexist/worker:1.4.0")
+    : p.optionalString("workers.image", wk.image, IMAGE, "an image reference");
   if (target === "docker" && wk.image !== undefined) p.add(`${NS}:workers.image: the docker target builds the worker image from workers/; fix: remove the key`);
-  checkPortClashes(p, config);
-  checkEgressCoverage(p, config);
+  const common = { stack, environment: env, protect, captures, topicPrefix, kong: services.kong };
+  // A service whose mode does not fit the target has been reported above; then there is no config.
+  const config = byTarget(services, kubernetes
+    ? { target: "kubernetes", ...common, workers: { ...workers, image: image ?? "" }, kubernetes }
+    : { target: "docker", ...common, workers });
+  if (config) {
+    checkPortClashes(p, config);
+    checkEgressCoverage(p, config);
+  }
   p.throwIfAny();
+  if (!config) throw new Error("parseConfig: a service's mode does not fit the target, and no problem said so");
   return config;
+}
+
+type Shell =
+  | Omit<DockerPlatformConfig, "postgres" | "kafka" | "connect" | "mongodb">
+  | Omit<KubernetesPlatformConfig, "postgres" | "kafka" | "connect" | "mongodb">;
+
+/** Pairs each service's slice with the target: containers on Docker; operator, managed or external on Kubernetes. */
+function byTarget(s: Services, shell: Shell): PlatformConfig | undefined {
+  const { postgres, kafka, connect, mongodb } = s;
+  if (shell.target === "docker") {
+    if (postgres.mode !== "container" || kafka.mode !== "container" || connect.mode !== "container" || mongodb.mode !== "container") return undefined;
+    return { ...shell, postgres, kafka, connect, mongodb };
+  }
+  if (postgres.mode === "container" || kafka.mode === "container" || connect.mode === "container" || mongodb.mode === "container") return undefined;
+  return { ...shell, postgres, kafka, connect, mongodb };
 }
 
 /** The secrets a parsed config needs; each missing one fails before any resource is registered. */
 export function requiredSecrets(c: PlatformConfig): SecretKey[] {
   const needed: SecretKey[] = [];
-  const pgAdmin = c.postgres.external === undefined ? c.target === "docker" : c.postgres.cdcSource === "managed";
+  const cdcSource = c.postgres.mode === "external" ? c.postgres.cdcSource : "managed";
+  // The superuser of the container, or the admin role that applies the CDC source on an external server.
+  const pgAdmin = c.postgres.mode === "container" || (c.postgres.mode === "external" && cdcSource === "managed");
   if (pgAdmin) needed.push("postgresPassword");
   // The connector's password lives in an external Connect's own secret store.
-  if (c.connect.external === undefined || c.postgres.cdcSource === "managed") needed.push("debeziumPassword");
+  if (c.connect.mode !== "external" || cdcSource === "managed") needed.push("debeziumPassword");
   // A DBA who created the CDC source created the reconciler's read-only role too; the stack generates its own otherwise.
-  if (c.postgres.cdcSource === "existing") needed.push("reconcilerPassword");
-  if (c.connect.external?.user !== undefined) needed.push("connectPassword");
-  if (c.mongodb.external !== undefined) needed.push("mongodbUrl");
+  if (cdcSource === "existing") needed.push("reconcilerPassword");
+  if (c.connect.mode === "external" && c.connect.user !== undefined) needed.push("connectPassword");
+  if (c.mongodb.mode === "external") needed.push("mongodbUrl");
   else needed.push("mongodbPassword");
   return needed;
 }
@@ -172,6 +187,7 @@ function parseCaptures(p: Problems, value: unknown): Capture[] {
 
 function checkPortClashes(p: Problems, c: PlatformConfig): void {
   if (c.target !== "docker") return;
+  // Host ports exist on the Docker target only, where every service is a container.
   const ports: Array<[string, number]> = [
     ["postgres.port", c.postgres.port], ["kafka.port", c.kafka.port], ["connect.port", c.connect.port],
     ["mongodb.port", c.mongodb.port], ["kong.proxyPort", c.kong.proxyPort],

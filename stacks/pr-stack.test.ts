@@ -14,6 +14,8 @@ function portsOf(pr: number): number[] {
   const file = parse(renderPrStack(template, pr)) as { config: Record<string, unknown> };
   const raw = Object.fromEntries(Object.entries({ ...withProjectConfig(file.config), ...SECRETS }).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
   const c = parseConfig(raw, `pr-${pr}`, Object.keys(SECRETS));
+  // Host ports belong to the Docker target's containers only.
+  if (c.target !== "docker") throw new Error(`pr-${pr}: expected the docker target, found ${c.target}`);
   return [c.postgres.port, c.kafka.port, c.connect.port, c.mongodb.port, c.kong.proxyPort, c.workers.metricsPort, c.workers.slotMetricsPort];
 }
 

@@ -1,28 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
-import { deploy, GeneratedSecret, KubernetesTarget, ServiceSpec, Target } from "../runtime";
+import { ServiceSpec } from "../runtime";
 import { images } from "../versions";
 import { connectInternalTopics } from "../kafka/topics";
-import { restUrlWithUserInfo } from "./rest-auth";
-import { createStrimziConnect } from "./strimzi";
 
-export interface KafkaConnectArgs {
-  readonly target: Target;
-  /** Bootstrap servers on the private network. */
+/** The Docker worker's settings: what connectService renders. */
+export interface ConnectServiceArgs {
+  /** Bootstrap servers on the private network, comma-separated. */
   readonly bootstrapServers: string;
   /** Connect group id; also names the internal topics (see connectInternalTopics). */
   readonly groupId: string;
-  /** Docker: host port of the REST API, bound to 127.0.0.1 only. */
+  /** Host port of the REST API, bound to 127.0.0.1 only. */
   readonly restHostPort: number;
-  /** Password of the database role the connectors use, read through a config provider (a file on Docker, a Secret on Kubernetes). */
+  /** Password of the database role the connectors use, read through the file config provider. */
   readonly sourcePassword: pulumi.Input<string>;
   /** Replication factor of the internal topics. @default 1 */
   readonly replicationFactor?: number;
-  /** Kubernetes: Connect workers. @default 2 */
-  readonly replicas?: number;
-  /** Kubernetes: the image Strimzi builds with the Debezium plugin and pushes. */
-  readonly image?: string;
-  /** Kubernetes: Connect's KafkaUser and the Strimzi cluster whose CA it trusts (none: an unauthenticated client). */
-  readonly kafkaAuth?: { readonly user: string; readonly cluster: string };
 }
 
 /** The REST API's one user (Docker); its password is generated and kept in the stack's state. */
@@ -30,15 +22,7 @@ export const CONNECT_REST_USER = "coexist";
 /** Outside SECRETS_DIR on purpose: the file config provider, which connectors can use, may not read it. */
 const REST_AUTH_DIR = "/kafka/rest-auth";
 
-/**
- * Where connectors are registered, and how they reference the database password: a Connect REST
- * API (the Docker worker, or an external Connect cluster), or a Strimzi KafkaConnect whose
- * connectors are KafkaConnector resources.
- */
-export type ConnectEndpoint =
-  /** `url` may carry user info (`http://user:password@host:port`): then it is a secret, sent as HTTP Basic credentials. */
-  | { readonly kind: "rest"; readonly url: pulumi.Input<string>; readonly passwordRef: string; readonly ready: pulumi.Resource[] }
-  | { readonly kind: "strimzi"; readonly target: KubernetesTarget; readonly cluster: string; readonly passwordRef: string; readonly ready: pulumi.Resource[] };
+export type { ConnectEndpoint } from "./endpoint";
 
 export const CONNECT_HOST = "connect";
 export const CONNECT_REST_PORT = 8083;
@@ -47,42 +31,8 @@ export const SOURCE_SECRETS_FILE = `${SECRETS_DIR}/postgres.properties`;
 /** What a connector puts in place of the password: resolved by the worker, never stored in the connector JSON. */
 export const SOURCE_PASSWORD_REF = `\${file:${SOURCE_SECRETS_FILE}:password}`;
 
-/**
- * A Kafka Connect cluster with the Debezium Postgres plugin: one distributed worker from the
- * Debezium Connect image on Docker; a Strimzi KafkaConnect on Kubernetes.
- */
-export class KafkaConnect extends pulumi.ComponentResource {
-  readonly endpoint: ConnectEndpoint;
-  /** Docker: the REST API as reached from where Pulumi runs. */
-  readonly url?: string;
-  readonly ready: pulumi.Resource[];
-
-  constructor(name: string, args: KafkaConnectArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("coexist:connect:KafkaConnect", name, {}, opts);
-    if (args.target.kind === "kubernetes") {
-      if (!args.image) throw new Error(`KafkaConnect ${name}: image is required on kubernetes (Strimzi pushes the built image there); fix: set coexist:connect.image`);
-      const c = createStrimziConnect(name, {
-        target: args.target,
-        sourcePassword: args.sourcePassword,
-        input: { replicas: args.replicas ?? 2, bootstrapServers: args.bootstrapServers, groupId: args.groupId, replicationFactor: args.replicationFactor ?? 1, image: args.image, kafkaAuth: args.kafkaAuth },
-      }, { parent: this, dependsOn: opts.dependsOn });
-      this.ready = c.ready;
-      this.endpoint = { kind: "strimzi", target: args.target, cluster: c.name, passwordRef: c.passwordRef, ready: c.ready };
-    } else {
-      this.url = `http://127.0.0.1:${args.restHostPort}`;
-      // Anything on the stack's network could otherwise register a connector that reads the
-      // database password through the file config provider and sends it elsewhere.
-      const restPassword = new GeneratedSecret(`${name}-rest-password`, {}, { parent: this }).value;
-      this.ready = deploy(`${name}-worker`, connectService({ ...args, restPassword }), args.target, { parent: this }).ready;
-      const withCredentials = pulumi.secret(restPassword.apply((p) => restUrlWithUserInfo(this.url!, CONNECT_REST_USER, p)));
-      this.endpoint = { kind: "rest", url: withCredentials, passwordRef: SOURCE_PASSWORD_REF, ready: this.ready };
-    }
-    this.registerOutputs({ url: this.url });
-  }
-}
-
 /** Worker settings; the Debezium image maps CONNECT_FOO_BAR to foo.bar in the worker properties. */
-export function connectWorkerEnv(args: Pick<KafkaConnectArgs, "bootstrapServers" | "groupId" | "replicationFactor">): Record<string, string> {
+export function connectWorkerEnv(args: Pick<ConnectServiceArgs, "bootstrapServers" | "groupId" | "replicationFactor">): Record<string, string> {
   const internal = connectInternalTopics(args.groupId);
   const rf = String(args.replicationFactor ?? 1);
   return {
@@ -120,7 +70,8 @@ export function restJaasConfig(credentialsFile: string): string {
 `;
 }
 
-export function connectService(args: KafkaConnectArgs & { restPassword: pulumi.Input<string> }): ServiceSpec {
+/** One distributed Connect worker with the Debezium plugin: the Docker realisation's neutral description (container.ts). */
+export function connectService(args: ConnectServiceArgs & { restPassword: pulumi.Input<string> }): ServiceSpec {
   return {
     host: CONNECT_HOST,
     image: images.connect,

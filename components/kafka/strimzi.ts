@@ -3,9 +3,10 @@ import { awaitAnnotations, customResource } from "../kubernetes/custom-resource"
 import { KubernetesTarget } from "../runtime";
 import { versions } from "../versions";
 import { KafkaAccess } from "./acls";
+import { KAFKA_BROKER_TYPE, KafkaEndpoint } from "./endpoint";
 import { renderKafkaUser, renderScramTlsListener, renderStrimziAuthorizationConfig, STRIMZI_TLS_PORT } from "./strimzi-auth";
 
-/** The Strimzi realisation of KafkaBroker: `kafka.strimzi.io/v1` Kafka and KafkaNodePool, KRaft only. */
+/** The Strimzi realisation of Kafka: `kafka.strimzi.io/v1` Kafka and KafkaNodePool, KRaft only. */
 
 export { STRIMZI_API } from "./strimzi-api";
 import { STRIMZI_API } from "./strimzi-api";
@@ -92,6 +93,33 @@ export function createStrimziKafka(
     spec: renderStrimziKafkaSpec(input),
   }, { ...o, dependsOn: [pool] });
   return { name: STRIMZI_KAFKA, bootstrap: `${STRIMZI_KAFKA}-kafka-bootstrap:${STRIMZI_TLS_PORT}`, ready: [pool, kafka] };
+}
+
+export interface KafkaStrimziArgs {
+  readonly target: KubernetesTarget;
+  /** Brokers, each also a KRaft controller. @default 3 */
+  readonly brokers?: number;
+  /** Each broker's volume. @default "100Gi" */
+  readonly storageSize?: string;
+  /** min.insync.replicas and the internal topics' replication follow it. @default min(3, brokers) */
+  readonly replicationFactor?: number;
+}
+
+/** Kafka for staging and prod: a Strimzi cluster in the stack's namespace, every client a KafkaUser. */
+export class KafkaStrimzi extends pulumi.ComponentResource {
+  readonly endpoint: KafkaEndpoint;
+
+  constructor(name: string, args: KafkaStrimziArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super(KAFKA_BROKER_TYPE, name, {}, opts);
+    const cluster = createStrimziKafka(name, args, { parent: this, retainOnDelete: opts.retainOnDelete });
+    this.endpoint = {
+      bootstrapServers: [cluster.bootstrap],
+      topics: { kind: "strimzi", target: args.target, cluster: cluster.name },
+      auth: { kind: "strimzi", target: args.target, cluster: cluster.name },
+      ready: cluster.ready,
+    };
+    this.registerOutputs({ internalBootstrap: cluster.bootstrap });
+  }
 }
 
 /** A KafkaUser per client of `access` (kafka/acls.ts); the User Operator writes each one's Secret `<user>`. */

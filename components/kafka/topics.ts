@@ -5,7 +5,7 @@ import { Capture } from "../capture";
 import { cdcTopics, dlqTopic, heartbeatTopic } from "../connect/connector-config";
 import { customResource } from "../kubernetes/custom-resource";
 import { KubernetesTarget } from "../runtime";
-import { STRIMZI_API } from "./strimzi";
+import { STRIMZI_API } from "./strimzi-api";
 
 export interface TopicSpec {
   readonly name: string;

@@ -67,3 +67,12 @@ export class KongGateway extends pulumi.ComponentResource {
     this.registerOutputs({ proxyUrl: this.proxyUrl });
   }
 }
+
+/**
+ * Kong's `{vault://env/...}` references (the shared rate-limit Redis's password on staging and
+ * prod) come from Secrets the platform team owns, named after the variable, key `value`:
+ * COEXIST_KONG_REDIS_PASSWORD from Secret `coexist-kong-redis-password`.
+ */
+export function kongVaultEnv(variables: readonly string[]): Record<string, VaultSource> {
+  return Object.fromEntries(variables.map((v) => [v, { secret: v.toLowerCase().replace(/_/g, "-"), key: "value" }]));
+}

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../platform-config";
+import { outsideTheStack, type PlatformConfig } from "../platform-config";
 import { KubernetesTarget } from "../runtime";
 import { inClusterUpstreams, NetworkInputs, networkEdges, RenderedPolicy, renderPolicies, WORKLOADS } from "./network-rules";
 import type { Operator } from "./operators";
@@ -28,9 +28,9 @@ export function networkInputs(c: PlatformConfig, operators: readonly Operator[],
   if (!k) throw new Error("network policies: only the kubernetes target has them");
   return {
     namespace: k.namespace,
-    postgresInCluster: !c.postgres.external,
-    mongodbInCluster: !c.mongodb.external && !c.mongodb.atlas,
-    kafkaInCluster: !c.kafka.external,
+    postgresInCluster: !outsideTheStack(c.postgres),
+    mongodbInCluster: !outsideTheStack(c.mongodb),
+    kafkaInCluster: !outsideTheStack(c.kafka),
     operatorsInstalled: k.operators === "install",
     operators,
     operatorNamespace: k.operatorNamespace,

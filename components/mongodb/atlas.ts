@@ -6,6 +6,7 @@ import { AtlasMongo } from "../platform-config";
 import { deploy, Target } from "../runtime";
 import { versions } from "../versions";
 import type { MongoAccess } from "./access";
+import type { ReadModelEndpoint } from "./endpoint";
 import { mongoInitJob } from "./mongodb";
 
 export interface MongoAtlasArgs extends AtlasMongo {
@@ -32,6 +33,7 @@ export const ATLAS_APP_USER = "coexist-sync";
 export class MongoAtlas extends pulumi.ComponentResource {
   readonly access: MongoAccess;
   readonly ready: pulumi.Resource[];
+  readonly endpoint: ReadModelEndpoint;
 
   constructor(name: string, args: MongoAtlasArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("coexist:mongodb:MongoAtlas", name, {}, opts);
@@ -65,6 +67,7 @@ export class MongoAtlas extends pulumi.ComponentResource {
     // (readWrite allows both), and is replaced, so re-run, when the capture list changes the script.
     const init = deploy(`${name}-init`, mongoInitJob({ database: args.database, captures: args.captures, initiate: false, access: this.access }), args.target, { parent: this, dependsOn: [cluster, user, ...entries] });
     this.ready = [cluster, user, ...entries, ...init.ready];
+    this.endpoint = { access: this.access, database: args.database, ready: this.ready };
     this.registerOutputs({});
   }
 }

@@ -3,10 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { awaitAnnotations, customResource } from "../kubernetes/custom-resource";
 import { KubernetesTarget } from "../runtime";
 import { versions } from "../versions";
+import { Capture } from "../capture";
+import { deploy } from "../runtime";
 import type { MongoAccess } from "./access";
+import { MONGODB_TYPE, ReadModelEndpoint } from "./endpoint";
+import { mongoInitJob } from "./mongodb";
 
 /**
- * The MongoDB Controllers for Kubernetes realisation of MongoDb: a `mongodbcommunity.mongodb.com/v1`
+ * The MongoDB Controllers for Kubernetes realisation of the read model: a `mongodbcommunity.mongodb.com/v1`
  * MongoDBCommunity replica set with SCRAM authentication and one application user (readWrite on
  * the read-model database) whose password comes from a Secret. The operator writes the user's
  * connection string into another Secret, which the workloads read directly.
@@ -79,4 +83,33 @@ export function createCommunityReplicaSet(
     spec: renderCommunitySpec(input),
   }, { ...o, dependsOn: [password], retainOnDelete: opts.retainOnDelete });
   return { access: { kind: "secretRef", secret: input.connectionSecret, key: "connectionString.standard" }, ready: [password, rs] };
+}
+
+export interface MongoCommunityArgs {
+  readonly target: KubernetesTarget;
+  readonly database: string;
+  /** The capture list: one collection each, with the read-model indexes. */
+  readonly captures: readonly Capture[];
+  /** The application user's password: readWrite on the read-model database, nothing else. */
+  readonly appPassword: pulumi.Input<string>;
+  /** Replica-set members. @default 3 */
+  readonly members?: number;
+  /** Each member's volume. @default "20Gi" */
+  readonly storageSize?: string;
+}
+
+/**
+ * The read model on Kubernetes (staging): a MongoDBCommunity replica set, and the schema Job that
+ * creates the collections and indexes as the application user.
+ */
+export class MongoCommunity extends pulumi.ComponentResource {
+  readonly endpoint: ReadModelEndpoint;
+
+  constructor(name: string, args: MongoCommunityArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super(MONGODB_TYPE, name, {}, opts);
+    const rs = createCommunityReplicaSet(name, args, { parent: this, retainOnDelete: opts.retainOnDelete });
+    const init = deploy(`${name}-init`, mongoInitJob({ database: args.database, captures: args.captures, initiate: false, access: rs.access }), args.target, { parent: this, dependsOn: rs.ready });
+    this.endpoint = { access: rs.access, database: args.database, ready: [...rs.ready, ...init.ready] };
+    this.registerOutputs({});
+  }
 }

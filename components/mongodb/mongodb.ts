@@ -1,28 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Capture } from "../capture";
-import { deploy, GeneratedSecret, ServiceSpec, Target } from "../runtime";
+import { ServiceSpec } from "../runtime";
 import { images } from "../versions";
 import { type MongoAccess, mongoEnv } from "./access";
-import { createCommunityReplicaSet } from "./community";
 
 export type { MongoAccess } from "./access";
 export { mongoEnv } from "./access";
-
-export interface MongoDbArgs {
-  readonly target: Target;
-  readonly database: string;
-  readonly captures: readonly Capture[];
-  /** Docker: the root password (administration only; workloads use the application user). */
-  readonly rootPassword?: pulumi.Input<string>;
-  /** The application user's password: readWrite on the read-model database, nothing else. */
-  readonly appPassword: pulumi.Input<string>;
-  /** Docker: host port on 127.0.0.1. */
-  readonly hostPort: number;
-  /** Kubernetes: replica-set members. @default 3 */
-  readonly members?: number;
-  /** Kubernetes: each member's volume. @default "20Gi" */
-  readonly storageSize?: string;
-}
 
 export const MONGODB_HOST = "mongodb";
 export const MONGODB_PORT = 27017;
@@ -32,51 +15,8 @@ export const MONGODB_APP_USER = "coexist-sync";
 export const REPLICA_SET = "rs0";
 const SECRETS = "/run/coexist";
 
-/**
- * MongoDB as a replica set (change streams and transactions need one), its application user, and
- * the collections and indexes the capture list implies: a single-node replica set in a container
- * on Docker; a MongoDBCommunity replica set on Kubernetes.
- */
-export class MongoDb extends pulumi.ComponentResource {
-  /** How the stack's workloads connect, as the application user. */
-  readonly access: MongoAccess;
-  /** Docker: root connection string on 127.0.0.1 for developers and tests; a secret. */
-  readonly hostUrl?: pulumi.Output<string>;
-  readonly database: string;
-  readonly ready: pulumi.Resource[];
-
-  constructor(name: string, args: MongoDbArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("coexist:mongodb:MongoDb", name, {}, opts);
-    this.database = args.database;
-    const appPassword = pulumi.output(args.appPassword).apply(encodeURIComponent);
-    if (args.target.kind === "kubernetes") {
-      const rs = createCommunityReplicaSet(name, { ...args, target: args.target }, { parent: this, retainOnDelete: opts.retainOnDelete });
-      this.access = rs.access;
-      const init = deploy(`${name}-init`, mongoInitJob({ database: args.database, captures: args.captures, initiate: false, access: rs.access }), args.target, { parent: this, dependsOn: rs.ready });
-      this.ready = [...rs.ready, ...init.ready];
-    } else {
-      if (args.rootPassword === undefined) throw new Error(`MongoDb ${name}: rootPassword is required on the docker target; fix: set coexist:mongodbPassword`);
-      const root = pulumi.output(args.rootPassword).apply(encodeURIComponent);
-      this.access = { kind: "url", url: pulumi.secret(pulumi.interpolate`mongodb://${MONGODB_APP_USER}:${appPassword}@${MONGODB_HOST}:${MONGODB_PORT}/${args.database}?authSource=admin&replicaSet=${REPLICA_SET}`) };
-      // The member advertises the private host name, which the host cannot resolve: connect directly.
-      this.hostUrl = pulumi.secret(pulumi.interpolate`mongodb://${MONGODB_ROOT_USER}:${root}@127.0.0.1:${args.hostPort}/?authSource=admin&directConnection=true`);
-      // The key file members authenticate each other with: random, never derived from a password.
-      const keyFile = new GeneratedSecret(`${name}-keyfile`, { bytes: 756, encoding: "base64" }, { parent: this });
-      const server = deploy(`${name}-server`, mongoService({ ...args, rootPassword: args.rootPassword, keyFile: keyFile.value }), args.target, { parent: this, retainOnDelete: opts.retainOnDelete });
-      // A one-shot job initiates the replica set, creates the application user, the collections and
-      // the indexes; it is replaced (and so re-run) whenever the capture list changes the script.
-      const init = deploy(`${name}-init`, mongoInitJob({
-        database: args.database, captures: args.captures, initiate: true,
-        access: { kind: "url", url: pulumi.secret(pulumi.interpolate`mongodb://${MONGODB_ROOT_USER}:${root}@${MONGODB_HOST}:${MONGODB_PORT}/?authSource=admin&directConnection=true`) },
-        appPassword: args.appPassword,
-      }), args.target, { parent: this, dependsOn: server.ready });
-      this.ready = [...server.ready, ...init.ready];
-    }
-    this.registerOutputs({ hostUrl: this.hostUrl });
-  }
-}
-
-export function mongoService(args: Pick<MongoDbArgs, "hostPort"> & { rootPassword: pulumi.Input<string>; keyFile: pulumi.Input<string> }): ServiceSpec {
+/** The container's settings (Docker): a single-member replica set with a root user and a key file. */
+export function mongoService(args: { hostPort: number; rootPassword: pulumi.Input<string>; keyFile: pulumi.Input<string> }): ServiceSpec {
   return {
     host: MONGODB_HOST,
     image: images.mongodb,

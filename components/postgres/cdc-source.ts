@@ -3,22 +3,18 @@ import * as pulumi from "@pulumi/pulumi";
 import { Capture, splitTable } from "../capture";
 import { publicationTables } from "../connect/connector-config";
 import { customResource } from "../kubernetes/custom-resource";
-import { deploy, KubernetesTarget, ServiceSpec } from "../runtime";
+import { deploy, ServiceSpec } from "../runtime";
 import { images } from "../versions";
 import { cdcGrants, readerGrants } from "./cdc-grants";
 import { grantsSql, heartbeatTableSql, readerGrantsSql, slotSql } from "./cdc-sql";
 import { CNPG_API } from "./cnpg";
+import type { CdcSourceVia } from "./endpoint";
 import { postgresUrl, SqlScript } from "./sql-script";
+
+export type { CdcSourceVia } from "./endpoint";
 
 export { cdcGrants } from "./cdc-grants";
 export type { GrantSpec } from "./cdc-grants";
-
-/** How the stack reaches the database to apply the source. */
-export type CdcSourceVia =
-  /** Through the postgresql provider from where Pulumi runs (Docker, or an external server). */
-  | { readonly kind: "provider"; readonly host: pulumi.Input<string>; readonly port: pulumi.Input<number>; readonly adminUser: string; readonly adminPassword: pulumi.Input<string>; readonly sslmode: string; readonly debeziumPassword: pulumi.Input<string> }
-  /** Inside a CloudNativePG cluster: the operator owns the role (declared on the Cluster) and the publication; a Job applies the rest. */
-  | { readonly kind: "cnpg"; readonly target: KubernetesTarget; readonly cluster: string; readonly host: string; readonly ownerSecret: string; readonly roleSecret: string };
 
 export interface CdcSourceArgs {
   readonly database: string;

@@ -3,9 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { awaitAnnotations, customResource } from "../kubernetes/custom-resource";
 import { KubernetesTarget } from "../runtime";
 import { images } from "../versions";
+import { POSTGRES_SERVER_TYPE, PostgresEndpoint } from "./endpoint";
 import type { PostgresRole } from "./role";
+import { POSTGRES_PORT, postgresSettings } from "./server";
 
-/** The CloudNativePG realisation of PostgresServer: a `postgresql.cnpg.io/v1` Cluster. */
+/** The CloudNativePG realisation of PostgreSQL: a `postgresql.cnpg.io/v1` Cluster. */
 
 export const CNPG_API = "postgresql.cnpg.io/v1";
 /** The cluster's name inside the stack's namespace; CloudNativePG names its Services `<name>-rw`, `-ro`, `-r`. */
@@ -87,4 +89,49 @@ export function createCnpgCluster(
     roleSecrets: Object.fromEntries(roles.map((r) => [r.name, r.secret])),
     ready: [cluster, ...secrets],
   };
+}
+
+export interface PostgresCnpgArgs {
+  readonly target: KubernetesTarget;
+  readonly database: string;
+  /**
+   * Login roles the operator owns (Debezium's replication role, the reconciler's read-only one),
+   * each with its password in a Secret; CloudNativePG keeps the superuser login off.
+   */
+  readonly roles: readonly PostgresRole[];
+  /** The replication role among `roles` that the CDC source is applied for. */
+  readonly debeziumUser: string;
+  /** Cap on WAL a replication slot may retain. @default "2GB" */
+  readonly maxSlotWalKeepSize?: string;
+  /** @default 10 */
+  readonly maxReplicationSlots?: number;
+  /** @default 10 */
+  readonly maxWalSenders?: number;
+  /** Instances of the cluster (one primary, the rest streaming replicas). @default 3 */
+  readonly instances?: number;
+  /** Each instance's volume. @default "20Gi" */
+  readonly storageSize?: string;
+}
+
+/** PostgreSQL as a CloudNativePG cluster in the stack's namespace (staging, prod). */
+export class PostgresCnpg extends pulumi.ComponentResource {
+  readonly endpoint: PostgresEndpoint;
+
+  constructor(name: string, args: PostgresCnpgArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super(POSTGRES_SERVER_TYPE, name, {}, opts);
+    const cluster = createCnpgCluster(name, { ...args, settings: postgresSettings(args) }, { parent: this, retainOnDelete: opts.retainOnDelete });
+    const roleSecret = cluster.roleSecrets[args.debeziumUser];
+    if (roleSecret === undefined) {
+      throw new Error(`PostgresCnpg ${name}: debeziumUser ${args.debeziumUser} is not among the roles (${args.roles.map((r) => r.name).join(", ")}); fix: declare it with its password`);
+    }
+    this.endpoint = {
+      host: cluster.host,
+      port: POSTGRES_PORT,
+      database: args.database,
+      sslmode: "require",
+      cdc: { kind: "cnpg", target: args.target, cluster: cluster.name, host: cluster.host, ownerSecret: cluster.ownerSecret, roleSecret },
+      ready: cluster.ready,
+    };
+    this.registerOutputs({});
+  }
 }

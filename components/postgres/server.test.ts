@@ -15,7 +15,7 @@ describe("postgres server settings", () => {
   });
 
   it("passes every setting on the server command line", () => {
-    const spec = postgresService({ target: undefined as never, database: "coexist", superuserPassword: pulumi.output("x"), hostPort: 15432, maxSlotWalKeepSize: "5GB" });
+    const spec = postgresService({ database: "coexist", superuserPassword: pulumi.output("x"), hostPort: 15432, maxSlotWalKeepSize: "5GB" });
     const cmd = (spec.command ?? []).join(" ");
     assert.match(cmd, /-c wal_level=logical/);
     assert.match(cmd, /-c max_slot_wal_keep_size=5GB/);

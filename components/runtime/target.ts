@@ -43,3 +43,15 @@ export type Target = DockerTarget | KubernetesTarget;
 export function stackLabels(project: string, stack: string): Record<string, string> {
   return { "app.kubernetes.io/part-of": project, "coexist.dev/stack": stack, "app.kubernetes.io/managed-by": "pulumi" };
 }
+
+/** The target a Docker-only realisation was given, checked: a config that pairs it with Kubernetes is a bug upstream. */
+export function dockerTargetFor(target: Target, who: string): DockerTarget {
+  if (target.kind !== "docker") throw new Error(`${who}: a container realisation needs the docker target, got ${target.kind}; fix: a kubernetes stack runs this service through its operator or as external`);
+  return target;
+}
+
+/** The target an operator realisation was given, checked. */
+export function kubernetesTargetFor(target: Target, who: string): KubernetesTarget {
+  if (target.kind !== "kubernetes") throw new Error(`${who}: an operator realisation needs the kubernetes target, got ${target.kind}; fix: a docker stack runs every service as a container`);
+  return target;
+}

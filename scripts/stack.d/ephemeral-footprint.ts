@@ -31,7 +31,7 @@ export function footprintOf(c: PlatformConfig): Footprint {
     topicPrefix: c.topicPrefix,
     connector: `${c.topicPrefix}-postgres-source`,
     namespace: c.kubernetes?.namespace,
-    mongoDatabase: c.mongodb.external ? c.mongodb.database : undefined,
+    mongoDatabase: c.mongodb.mode === "external" ? c.mongodb.database : undefined,
   };
 }
 

@@ -20,9 +20,17 @@ export interface IntendedChange {
 }
 
 /**
- * Empty: the snapshots were re-recorded on the merge of issues 14-17's branches (commit message
- * lists what changed: NetworkPolicies split into per-workload ingress/egress policies, default-deny
+ * The snapshots were re-recorded on the merge of issues 14-17's branches (commit message lists
+ * what changed: NetworkPolicies split into per-workload ingress/egress policies, default-deny
  * egress, a per-stack checksum key, KafkaUsers, the Atlas init Job; no stateful resource moved).
- * The next change of the graph lists itself here.
+ * Since then, each change of the graph lists itself here.
  */
-export const INTENDED_CHANGES: readonly IntendedChange[] = [];
+const EXTERNAL_READ_MODEL = "urn:pulumi:local::coexist::coexist:index:Platform$coexist:mongodb:MongoExternal";
+const EXTERNAL_SCHEMA = "issue 15: an external MongoDB gets the read-model schema (collections, coexist_synced_at and coexist_deleted indexes) like every other realisation, from the same init Job with the URL secret; nothing existing moves";
+
+export const INTENDED_CHANGES: readonly IntendedChange[] = [
+  { stacks: ["local"], urn: `${EXTERNAL_READ_MODEL}::coexist-mongodb`, added: true, why: EXTERNAL_SCHEMA },
+  { stacks: ["local"], urn: `${EXTERNAL_READ_MODEL}$kubernetes:batch/v1:Job::coexist-mongodb-init`, added: true, why: EXTERNAL_SCHEMA },
+  { stacks: ["local"], urn: `${EXTERNAL_READ_MODEL}$kubernetes:core/v1:ConfigMap::coexist-mongodb-init-files`, added: true, why: EXTERNAL_SCHEMA },
+  { stacks: ["local"], urn: `${EXTERNAL_READ_MODEL}$kubernetes:core/v1:Secret::coexist-mongodb-init-env`, added: true, why: EXTERNAL_SCHEMA },
+];

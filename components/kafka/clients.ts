@@ -1,0 +1,51 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Capture } from "../capture";
+import { KafkaAccess, kafkaAccess } from "./acls";
+import { KafkaEndpoint } from "./endpoint";
+import { createStrimziKafkaUsers } from "./strimzi";
+import { clusterCaSecret } from "./strimzi-auth";
+import { connectInternalTopics } from "./topics";
+
+/** The stack's two Kafka clients, named after its topic prefix: Connect (`<prefix>-connect`) and the sync worker (`<prefix>-sync`). */
+export function stackKafkaAccess(topicPrefix: string, captures: readonly Capture[]): KafkaAccess {
+  const connectGroup = `${topicPrefix}-connect`;
+  return kafkaAccess({
+    topicPrefix,
+    captures,
+    connect: { user: `${topicPrefix}-connect`, group: connectGroup, internalTopics: connectInternalTopics(connectGroup) },
+    worker: { user: `${topicPrefix}-sync`, group: `${topicPrefix}-sync` },
+  });
+}
+
+/** How the stack's Kafka clients (Connect, the sync worker) log in to one endpoint. */
+export interface KafkaClients {
+  /** The clients' KafkaUsers (Strimzi): Connect and the workers wait for them. */
+  readonly users: pulumi.Resource[];
+  /** Connect's KafkaUser and the cluster whose CA it trusts; unset: Connect connects without a login. */
+  readonly connectAuth?: { readonly user: string; readonly cluster: string };
+  /** The worker's login as its config carries it: never a password. */
+  readonly worker: { readonly sasl?: { readonly mechanism: "SCRAM-SHA-512" | "SCRAM-SHA-256"; readonly username: string }; readonly tls?: true };
+  /** The worker's password and CA, straight from Secrets (never in its config or a preview). */
+  readonly workerSecretRefEnv?: Record<string, { readonly secret: string; readonly key: string }>;
+}
+
+/** The logins of `access`'s clients on `kafka`: KafkaUsers on Strimzi, the configured SCRAM user on an external cluster. */
+export function kafkaClients(name: string, kafka: KafkaEndpoint, access: KafkaAccess, opts: { parent: pulumi.Resource }): KafkaClients {
+  const auth = kafka.auth;
+  switch (auth.kind) {
+    case "none":
+      return { users: [], worker: {} };
+    case "sasl":
+      return { users: [], worker: { sasl: { mechanism: auth.mechanism, username: auth.username } } };
+    case "strimzi":
+      return {
+        users: createStrimziKafkaUsers(name, { target: auth.target, cluster: auth.cluster, access }, { parent: opts.parent, dependsOn: kafka.ready }),
+        connectAuth: { user: access.connect.user, cluster: auth.cluster },
+        worker: { sasl: { mechanism: "SCRAM-SHA-512", username: access.worker.user }, tls: true },
+        workerSecretRefEnv: {
+          KAFKA_SASL_PASSWORD: { secret: access.worker.user, key: "password" },
+          KAFKA_SSL_CA_PEM: { secret: clusterCaSecret(auth.cluster), key: "ca.crt" },
+        },
+      };
+  }
+}

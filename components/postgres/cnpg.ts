@@ -17,8 +17,11 @@ export interface CnpgClusterInput {
   readonly database: string;
   /** postgresql.conf parameters (wal_level, max_slot_wal_keep_size...). */
   readonly settings: Record<string, string>;
+  /** @default 3 */
   readonly instances?: number;
+  /** @default "20Gi" */
   readonly storageSize?: string;
+  /** @default the cluster's default StorageClass */
   readonly storageClass?: string;
   /** Managed roles: each one's password is in the named basic-auth Secret. */
   readonly roles: readonly { readonly name: string; readonly secret: string; readonly replication?: boolean }[];

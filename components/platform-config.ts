@@ -254,10 +254,11 @@ export interface DockerPlatformConfig extends PlatformCommon {
 /** local, staging, prod: each service through its operator, managed, or external. */
 export interface KubernetesPlatformConfig extends PlatformCommon {
   readonly target: "kubernetes";
-  readonly postgres: CnpgPostgres | ExternalPostgres;
-  readonly kafka: StrimziKafka | ExternalKafka;
-  readonly connect: StrimziConnect | ExternalConnect;
-  readonly mongodb: CommunityMongo | AtlasReadModel | ExternalMongo;
+  // Every arm but the container: a new arm (RDS, MSK, Confluent Cloud) is a Kubernetes stack's at once.
+  readonly postgres: Exclude<PostgresConfig, ContainerPostgres>;
+  readonly kafka: Exclude<KafkaConfig, ContainerKafka>;
+  readonly connect: Exclude<ConnectConfig, ContainerConnect>;
+  readonly mongodb: Exclude<MongoConfig, ContainerMongo>;
   /** `image`: the worker image (built from workers/ and pushed by CI). */
   readonly workers: WorkersConfig & { readonly image: string };
   readonly kubernetes: KubernetesSettings;

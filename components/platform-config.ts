@@ -192,9 +192,10 @@ export type MongoConfig = ContainerMongo | CommunityMongo | AtlasReadModel | Ext
 export interface KubernetesSettings {
   /** The stack's namespace; it is created and, on destroy, removed by the stack. */
   readonly namespace: string;
-  /** kubeconfig context; unset: the current context of $KUBECONFIG. */
+  /** kubeconfig context. @default the current context of $KUBECONFIG */
   readonly context?: string;
   readonly publicServiceType: PublicServiceType;
+  /** StorageClass of the persistent volumes. @default the cluster's default StorageClass */
   readonly storageClass?: string;
   /** "install": the operators' Helm charts into the stack's namespace; "skip": the platform team runs them. */
   readonly operators: "install" | "skip";
@@ -204,11 +205,11 @@ export interface KubernetesSettings {
   readonly awaitOperators: boolean;
   /** Pod Security Standard enforced on the namespace. */
   readonly podSecurity: "restricted" | "baseline";
-  /** Namespace whose pods (e.g. Prometheus) may scrape the workers' metrics; unset: none. */
+  /** Namespace whose pods (e.g. Prometheus) may scrape the workers' metrics. @default none */
   readonly monitoringNamespace?: string;
-  /** Per workload (and `apiServer`), the addresses outside the cluster it may reach; the namespace denies the rest. */
+  /** Per workload (and `apiServer`), the addresses outside the cluster it may reach; the namespace denies the rest. @default none */
   readonly egressCidrs?: Readonly<Record<string, readonly string[]>>;
-  /** Where the operators run when `operators: skip`; unset: the stack's namespace. */
+  /** Where the operators run when `operators: skip`. @default the stack's namespace */
   readonly operatorNamespace?: string;
 }
 
@@ -246,16 +247,18 @@ export interface DockerPlatformConfig extends PlatformCommon {
   readonly mongodb: ContainerMongo;
   /** The worker image is built from workers/ on the engine. */
   readonly workers: WorkersConfig;
+  /** A Docker stack has no Kubernetes settings. @default undefined */
   readonly kubernetes?: undefined;
 }
 
 /** local, staging, prod: each service through its operator, managed, or external. */
 export interface KubernetesPlatformConfig extends PlatformCommon {
   readonly target: "kubernetes";
-  readonly postgres: CnpgPostgres | ExternalPostgres;
-  readonly kafka: StrimziKafka | ExternalKafka;
-  readonly connect: StrimziConnect | ExternalConnect;
-  readonly mongodb: CommunityMongo | AtlasReadModel | ExternalMongo;
+  // Every arm but the container: a new arm (RDS, MSK, Confluent Cloud) is a Kubernetes stack's at once.
+  readonly postgres: Exclude<PostgresConfig, ContainerPostgres>;
+  readonly kafka: Exclude<KafkaConfig, ContainerKafka>;
+  readonly connect: Exclude<ConnectConfig, ContainerConnect>;
+  readonly mongodb: Exclude<MongoConfig, ContainerMongo>;
   /** `image`: the worker image (built from workers/ and pushed by CI). */
   readonly workers: WorkersConfig & { readonly image: string };
   readonly kubernetes: KubernetesSettings;

@@ -21,7 +21,7 @@ export interface PlatformSite {
   readonly workerImage: pulumi.Input<string>;
   /** Docker: the workers' metrics ports published on loopback; none on Kubernetes. */
   readonly hostPorts: { readonly metrics?: number; readonly slotMetrics?: number };
-  /** Kubernetes: the stack's namespace. */
+  /** Kubernetes: the stack's namespace. @default none (Docker) */
   readonly namespace?: string;
   /** What the target adds once the workloads exist (Kubernetes: the namespace's network policies, given Kong's upstream URLs). */
   readonly seal: (upstreamUrls: readonly (string | undefined)[]) => void;

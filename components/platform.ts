@@ -35,14 +35,15 @@ export type PlatformArgs = PlatformConfig & {
  */
 export class Platform extends pulumi.ComponentResource {
   readonly kongProxyUrl: pulumi.Output<string>;
-  /** Docker: the Connect REST API on loopback. */
+  /** Docker: the Connect REST API on loopback. @default none */
   readonly connectUrl?: string;
-  /** Docker: superuser URL on loopback; a secret. */
+  /** Docker: superuser URL on loopback; a secret. @default none */
   readonly postgresUrl?: pulumi.Output<string>;
-  /** Docker: root URL on loopback; a secret. */
+  /** Docker: root URL on loopback; a secret. @default none */
   readonly mongodbUrl?: pulumi.Output<string>;
   /** The config the sync worker and the reconciler run with (no secret in it). */
   readonly workerConfig: WorkerConfig;
+  /** Kubernetes: the stack's namespace. @default none */
   readonly namespace?: string;
 
   constructor(name: string, args: PlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {

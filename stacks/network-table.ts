@@ -15,8 +15,9 @@ export function stackTable(stack: string): string {
   const secrets = { "coexist:debeziumPassword": "x", "coexist:mongodbPassword": "x", "coexist:kongCredentials": "{}" };
   const raw = Object.fromEntries(Object.entries({ ...file, ...secrets }).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
   const c = parseConfig(raw, stack, Object.keys(secrets));
+  if (c.target !== "kubernetes") throw new Error(`${stack}: network policies are the kubernetes target's; ${stack} runs on ${c.target}`);
   const upstreams = renderKongConfig(stack).config.services.map((svc) => svc.url);
-  return reachabilityTable(networkEdges(networkInputs(c, operatorsFor(c), upstreams)), c.kubernetes!.namespace);
+  return reachabilityTable(networkEdges(networkInputs(c, operatorsFor(c), upstreams)), c.kubernetes.namespace);
 }
 
 if (require.main === module) process.stdout.write(`${stackTable(process.argv[2] ?? "staging")}\n`);

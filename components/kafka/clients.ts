@@ -21,11 +21,11 @@ export function stackKafkaAccess(topicPrefix: string, captures: readonly Capture
 export interface KafkaClients {
   /** The clients' KafkaUsers (Strimzi): Connect and the workers wait for them. */
   readonly users: pulumi.Resource[];
-  /** Connect's KafkaUser and the cluster whose CA it trusts; unset: Connect connects without a login. */
+  /** Connect's KafkaUser and the cluster whose CA it trusts. @default none: Connect connects without a login */
   readonly connectAuth?: { readonly user: string; readonly cluster: string };
   /** The worker's login as its config carries it: never a password. */
   readonly worker: { readonly sasl?: { readonly mechanism: "SCRAM-SHA-512" | "SCRAM-SHA-256"; readonly username: string }; readonly tls?: true };
-  /** The worker's password and CA, straight from Secrets (never in its config or a preview). */
+  /** The worker's password and CA, straight from Secrets (never in its config or a preview). @default none */
   readonly workerSecretRefEnv?: Record<string, { readonly secret: string; readonly key: string }>;
 }
 

@@ -18,7 +18,7 @@ export type KafkaAuth =
 export interface KafkaEndpoint {
   /** Bootstrap addresses where the stack's workloads (Connect, the sync worker) reach the brokers. */
   readonly bootstrapServers: readonly string[];
-  /** How the stack creates its topics; unset: the platform team made them (`kafka.topics: existing`). */
+  /** How the stack creates its topics. @default none: the platform team made them (`kafka.topics: existing`) */
   readonly topics?: TopicsVia;
   readonly auth: KafkaAuth;
   /** What the cluster's clients wait for. */

@@ -22,6 +22,7 @@ export interface KafkaPeers {
 export interface StrimziKafkaInput {
   readonly brokers: number;
   readonly storageSize: string;
+  /** @default the cluster's default StorageClass */
   readonly storageClass?: string;
   readonly replicationFactor: number;
   readonly peers: KafkaPeers;

@@ -26,6 +26,7 @@ export interface CommunityInput {
   readonly passwordSecret: string;
   readonly connectionSecret: string;
   readonly storageSize: string;
+  /** @default the cluster's default StorageClass */
   readonly storageClass?: string;
 }
 

@@ -12,7 +12,7 @@ export interface ReadModelEndpoint {
   readonly database: string;
   /** The store and its schema Job: the workers wait for both. */
   readonly ready: pulumi.Resource[];
-  /** Docker: the root connection string on 127.0.0.1 for developers and tests; a secret. */
+  /** Docker: the root connection string on 127.0.0.1 for developers and tests; a secret. @default none */
   readonly hostUrl?: pulumi.Output<string>;
 }
 

@@ -28,7 +28,7 @@ export interface CdcSourceArgs {
   /**
    * Other login roles: the reconciler's (`select`: USAGE on the captured schemas and SELECT on the
    * captured tables, nothing else) and the slot exporter's (LOGIN only: reading
-   * pg_replication_slots and the WAL position needs no privilege).
+   * pg_replication_slots and the WAL position needs no privilege). @default none
    */
   readonly readers?: readonly { readonly name: string; readonly password: pulumi.Input<string>; readonly select: boolean }[];
   readonly via: CdcSourceVia;

@@ -17,8 +17,11 @@ export interface CnpgClusterInput {
   readonly database: string;
   /** postgresql.conf parameters (wal_level, max_slot_wal_keep_size...). */
   readonly settings: Record<string, string>;
+  /** @default 3 */
   readonly instances?: number;
+  /** @default "20Gi" */
   readonly storageSize?: string;
+  /** @default the cluster's default StorageClass */
   readonly storageClass?: string;
   /** Managed roles: each one's password is in the named basic-auth Secret. */
   readonly roles: readonly { readonly name: string; readonly secret: string; readonly replication?: boolean }[];
@@ -51,6 +54,11 @@ export function renderCnpgClusterSpec(input: CnpgClusterInput): Record<string, u
   };
 }
 
+/** The basic-auth Secret CloudNativePG reads a managed role's password from. */
+export function cnpgRoleSecret(role: string): string {
+  return `${CNPG_CLUSTER}-${role.replace(/_/g, "-")}`;
+}
+
 export interface CnpgCluster {
   readonly name: string;
   /** The read-write Service: where workloads reach the primary. */
@@ -69,7 +77,7 @@ export function createCnpgCluster(
 ): CnpgCluster {
   const t = args.target;
   const o: pulumi.CustomResourceOptions = { parent: opts.parent, provider: t.provider };
-  const roles = (args.roles ?? []).map((r) => ({ name: r.name, secret: `${CNPG_CLUSTER}-${r.name.replace(/_/g, "-")}`, replication: r.replication, password: r.password }));
+  const roles = (args.roles ?? []).map((r) => ({ name: r.name, secret: cnpgRoleSecret(r.name), replication: r.replication, password: r.password }));
   // CloudNativePG reads managed roles' passwords from basic-auth Secrets, and reloads them on change.
   const secrets = roles.map((r) => new k8s.core.v1.Secret(`${name}-role-${r.name}`, {
     metadata: { name: r.secret, namespace: t.namespace, labels: { ...t.labels, "cnpg.io/reload": "true" } },
@@ -119,17 +127,16 @@ export class PostgresCnpg extends pulumi.ComponentResource {
 
   constructor(name: string, args: PostgresCnpgArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(POSTGRES_SERVER_TYPE, name, {}, opts);
-    const cluster = createCnpgCluster(name, { ...args, settings: postgresSettings(args) }, { parent: this, retainOnDelete: opts.retainOnDelete });
-    const roleSecret = cluster.roleSecrets[args.debeziumUser];
-    if (roleSecret === undefined) {
-      throw new Error(`PostgresCnpg ${name}: debeziumUser ${args.debeziumUser} is not among the roles (${args.roles.map((r) => r.name).join(", ")}); fix: declare it with its password`);
+    if (!args.roles.some((r) => r.name === args.debeziumUser && r.replication === true)) {
+      throw new Error(`PostgresCnpg ${name}: debeziumUser ${args.debeziumUser} is not among the roles with REPLICATION (${args.roles.map((r) => r.name).join(", ")}); fix: declare it with its password and replication: true`);
     }
+    const cluster = createCnpgCluster(name, { ...args, settings: postgresSettings(args) }, { parent: this, retainOnDelete: opts.retainOnDelete });
     this.endpoint = {
       host: cluster.host,
       port: POSTGRES_PORT,
       database: args.database,
       sslmode: "require",
-      cdc: { kind: "cnpg", target: args.target, cluster: cluster.name, host: cluster.host, ownerSecret: cluster.ownerSecret, roleSecret },
+      cdc: { kind: "cnpg", target: args.target, cluster: cluster.name, host: cluster.host, ownerSecret: cluster.ownerSecret, roleSecret: cnpgRoleSecret(args.debeziumUser) },
       ready: cluster.ready,
     };
     this.registerOutputs({});

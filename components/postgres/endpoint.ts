@@ -24,13 +24,13 @@ export interface PostgresEndpoint {
   readonly database: string;
   /** libpq sslmode of those connections. */
   readonly sslmode: string;
-  /** How the stack applies the CDC source; unset: a DBA created it (`postgres.cdcSource: existing`). */
+  /** How the stack applies the CDC source. @default none: a DBA created it (`postgres.cdcSource: existing`) */
   readonly cdc?: CdcSourceVia;
-  /** Where Pulumi (not the workloads) reaches the server: loopback on Docker, an external host; unset inside a cluster. */
+  /** Where Pulumi (not the workloads) reaches the server: loopback on Docker, an external host. @default none: inside a cluster */
   readonly probe?: { readonly host: pulumi.Input<string>; readonly port: pulumi.Input<number> };
   /** What the server's clients wait for. */
   readonly ready: pulumi.Resource[];
-  /** Docker: the superuser's URL on loopback, for developers and tests; a secret. */
+  /** Docker: the superuser's URL on loopback, for developers and tests; a secret. @default none */
   readonly hostUrl?: pulumi.Output<string>;
 }
 

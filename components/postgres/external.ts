@@ -3,9 +3,8 @@ import { PostgresEndpoint } from "./endpoint";
 
 export interface ExternalPostgresArgs {
   /**
-   * The server's host name. A string, known at preview, rather than an output: it is part of the
-   * connector's config, which previews diff field by field (an RDS instance of the same program
-   * passes its address through `ready`'s dependency and the stack config).
+   * The server's host name, known at preview: it is part of the connector's config, which a
+   * preview diffs field by field (a new host replaces the connector).
    */
   readonly host: string;
   readonly port: number;

@@ -10,6 +10,7 @@ interface SqlScriptInputs {
   /** libpq URL; a secret. */
   readonly connection: string;
   readonly up: string;
+  /** Run on delete. @default none: the objects stay */
   readonly down?: string;
 }
 
@@ -52,6 +53,7 @@ async function runSql(connection: string, sql: string): Promise<void> {
 export interface SqlScriptArgs {
   readonly connection: pulumi.Input<string>;
   readonly up: pulumi.Input<string>;
+  /** Run on delete. @default none: the objects stay */
   readonly down?: pulumi.Input<string>;
 }
 

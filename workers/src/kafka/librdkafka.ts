@@ -1,6 +1,6 @@
 import type * as Rd from "@confluentinc/kafka-javascript";
 import type { RawRecord } from "../sync/change.js";
-import { Ownership, tpKey, type TopicPartition } from "./ownership.js";
+import { newRecord, Ownership, tpKey, type TopicPartition } from "./ownership.js";
 import { deadLetterHeaders, type DeadLetter, type DeadLetterSink, type RecordSource } from "./types.js";
 
 /** SASL/SCRAM on the broker listener (off unless set). */
@@ -128,6 +128,7 @@ export class LibrdkafkaSource implements RecordSource {
   #error: Error | undefined;
   #fetching = false;
   #paused = false;
+  #revocationsSeen = 0;
   /** Assignments that arrived while a consume call was in flight, applied when it returns. */
   #pendingAssign: TopicPartition[][] = [];
 
@@ -230,7 +231,7 @@ export class LibrdkafkaSource implements RecordSource {
       }
       for (const m of messages ?? []) {
         const key = m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key);
-        const r: RawRecord = { topic: m.topic, partition: m.partition, offset: BigInt(m.offset), key, value: m.value ?? null };
+        const r = newRecord(m.topic, m.partition, BigInt(m.offset), key, m.value ?? null);
         if (this.#ownership.admit(r)) this.#buffer.push(r);
       }
       // Only now: no record of this call can be taken for one of the new ownership.
@@ -361,6 +362,9 @@ export class LibrdkafkaSource implements RecordSource {
   }
 
   #dropNotCurrent(): void {
+    // Only a revocation makes a buffered record stale: nothing to look at otherwise.
+    if (this.#revocationsSeen === this.#ownership.revocations) return;
+    this.#revocationsSeen = this.#ownership.revocations;
     const kept = this.#buffer.filter((r) => this.#ownership.current(r));
     if (kept.length !== this.#buffer.length) this.#buffer.splice(0, this.#buffer.length, ...kept);
   }

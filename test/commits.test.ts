@@ -25,7 +25,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { LibrdkafkaSource } from "../workers/src/kafka/librdkafka.js";
-import { PlatformaticSource } from "../workers/src/kafka/platformatic.js";
+import { PlatformaticSource } from "../workers/src/testing/platformatic.js";
 import type { RecordSource } from "../workers/src/kafka/types.js";
 import type { RawRecord } from "../workers/src/sync/change.js";
 import { Producer } from "../workers/src/testing/deps.js";

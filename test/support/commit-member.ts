@@ -16,7 +16,7 @@
  */
 import { readFileSync } from "node:fs";
 import { LibrdkafkaSource } from "../../workers/src/kafka/librdkafka.js";
-import { PlatformaticSource } from "../../workers/src/kafka/platformatic.js";
+import { PlatformaticSource } from "../../workers/src/testing/platformatic.js";
 import type { RecordSource } from "../../workers/src/kafka/types.js";
 import type { RawRecord } from "../../workers/src/sync/change.js";
 import { kafkaSasl, loadDataplaneEnv } from "./dataplane";

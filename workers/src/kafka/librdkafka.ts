@@ -100,7 +100,10 @@ export function consumerConfig(o: SourceOptions): Record<string, unknown> {
     "socket.connection.setup.timeout.ms": timeout,
     // Brokers hold an empty fetch this long: bounds idle latency, not throughput.
     "fetch.wait.max.ms": 100,
-    "queued.max.messages.kbytes": 16_384,
+    // librdkafka's default (64 MB of prefetched records). 16 MB capped the source at ~6,000
+    // records/s on the bench's topic (32 MB ~10,000, 64 MB ~19,000, same CPU per record):
+    // test/support/bench-results/issue-14/source-prefetch.json.
+    "queued.max.messages.kbytes": 65_536,
     ...securityConfig(o),
   };
 }

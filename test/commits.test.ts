@@ -160,10 +160,16 @@ describe(`the Kafka source (${IMPL}) never commits backwards`, { timeout: 240_00
     }
     polling = false;
     await bLoop;
+    a.send("stop");
+    const stopped = (await member("stopped", 30_000)) as Extract<MemberMessage, { kind: "stopped" }>;
+    t.diagnostic(`A after its commit: ${JSON.stringify(stopped)}`);
 
     assert.deepEqual(seen, [BigInt(B_WRITES)], `the group's committed offset stays at ${B_WRITES} (A's commit outcome: ${JSON.stringify(outcome)})`);
     if (IMPL !== "platformatic") {
       assert.ok(outcome.error !== undefined || outcome.refused > 0, `A's stale commit was refused or reported as failed: ${JSON.stringify(outcome)}`);
+      // The stall made A leave the group; its source rejoins and keeps working rather than failing the worker.
+      assert.ok(stopped.maxPollExceeded >= 1, `A saw it had left the group: ${JSON.stringify(stopped)}`);
+      assert.equal(stopped.error, undefined, "A's source kept working after the stall");
     }
   });
 });

@@ -10,7 +10,8 @@
  *   3. on waking, commits the batch at once, as the worker does after a write, and reports how that
  *      ended (`{ kind: "committed", error?, refused }`);
  *   4. keeps polling without committing until the parent says `stop`, so it stays in the group
- *      and a client that retries the commit in the background gets every chance to.
+ *      and a client that retries the commit in the background gets every chance to; then reports
+ *      whether its source kept working (`{ kind: "stopped", error? }`).
  *
  * COEXIST_IT_SOURCE=platformatic runs the old @platformatic/kafka source; default LibrdkafkaSource.
  */
@@ -25,6 +26,7 @@ import { poll } from "./kafka-source";
 export type MemberMessage =
   | { kind: "read"; offsets: string[] }
   | { kind: "committed"; error?: string; refused: number; accepted: number }
+  | { kind: "stopped"; error?: string; maxPollExceeded: number }
   | { kind: "failed"; error: string };
 
 const need = (name: string): string => {
@@ -68,8 +70,18 @@ async function main(): Promise<void> {
   const accepted = source instanceof LibrdkafkaSource ? source.commitsAccepted : -1;
   send(error === undefined ? { kind: "committed", refused, accepted } : { kind: "committed", error, refused, accepted });
 
-  // A source that failed (librdkafka: the member left the group while stalled) keeps failing: wait between tries.
-  while (!stopping) await poll(source, 100, 250).catch(() => new Promise((r) => setTimeout(r, 250)));
+  // Polling on, as the worker does; the first error, if any, is reported (a failed source keeps failing).
+  let pollError: string | undefined;
+  while (!stopping) {
+    try {
+      await poll(source, 100, 250);
+    } catch (e) {
+      pollError ??= (e as Error).message;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  const maxPollExceeded = source instanceof LibrdkafkaSource ? source.maxPollExceeded : -1;
+  send(pollError === undefined ? { kind: "stopped", maxPollExceeded } : { kind: "stopped", error: pollError, maxPollExceeded });
   await source.close().catch(() => undefined);
 }
 

@@ -47,6 +47,8 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const ERR_ASSIGN_PARTITIONS = -175;
 const ERR_REVOKE_PARTITIONS = -174;
 const ERR_NO_OFFSET = -168;
+const ERR_TIMED_OUT = -185;
+const ERR_MAX_POLL_EXCEEDED = -147;
 const GROUP_MOVED_ON = new Set([22 /* ILLEGAL_GENERATION */, 25 /* UNKNOWN_MEMBER_ID */, 27 /* REBALANCE_IN_PROGRESS */]);
 
 /** Methods the binding has (lib/kafka-consumer.js) but its index.d.ts does not declare. */
@@ -139,6 +141,8 @@ export class LibrdkafkaSource implements RecordSource {
   rebalances = 0;
   /** Commits refused because the group moved on (not retried); exposed for tests. */
   commitsRefused = 0;
+  /** Times this member left the group because its thread stalled past max.poll.interval.ms; exposed for tests. */
+  maxPollExceeded = 0;
   /** Commits the broker acknowledged; exposed for tests. */
   commitsAccepted = 0;
   /** One at a time: each offset-commit answer belongs to the oldest waiting commit. */
@@ -228,7 +232,12 @@ export class LibrdkafkaSource implements RecordSource {
     this.#consumer.consume(Math.min(1_000, this.#highWater), (err, messages) => {
       this.#fetching = false;
       if (this.#closed) return;
-      if (err && err.code !== -185 /* ERR__TIMED_OUT */) {
+      if (err && err.code === ERR_MAX_POLL_EXCEEDED) {
+        // This thread stalled past max.poll.interval.ms: librdkafka left the group, and this call
+        // rejoins it. Not fatal: the partitions come back (or not) through the rebalance callback,
+        // and what was fetched before is no longer current (its commits are refused).
+        this.maxPollExceeded++;
+      } else if (err && err.code !== ERR_TIMED_OUT) {
         this.#fail(new Error(`Kafka fetch failed: ${err.message}`));
         return;
       }

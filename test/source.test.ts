@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { LibrdkafkaSource } from "../workers/src/kafka/librdkafka.js";
-import { PlatformaticSource } from "../workers/src/kafka/platformatic.js";
+import { PlatformaticSource } from "../workers/src/testing/platformatic.js";
 import type { RecordSource } from "../workers/src/kafka/types.js";
 import type { RawRecord } from "../workers/src/sync/change.js";
 import { Producer } from "../workers/src/testing/deps.js";

@@ -25,7 +25,10 @@
  * load average is below it, at most BENCH_MAX_LOAD_WAIT_SECONDS, 120, then run anyway and say
  * so in the run's loadAverageAtStart), BENCH_CPU_PROF (a dir: the
  * in-memory worker runs under node --cpu-prof and writes its profile there), BENCH_SKIP (comma
- * list of run names to leave out, for quick what-ifs).
+ * list of run names to leave out, for quick what-ifs), BENCH_MEMORY_RUNS (in-memory worker runs, 1;
+ * the figure is their median), BENCH_MEMORY_BASELINE_ROOT (another checkout, with node_modules:
+ * its in-memory worker runs in turn with this one's, A B A B ..., on the same records, and both
+ * medians are reported: a before/after on one machine in one session).
  */
 import { spawn } from "node:child_process";
 import { cpus, loadavg } from "node:os";
@@ -48,6 +51,8 @@ const MAX_LOAD = process.env.BENCH_MAX_LOAD === undefined ? undefined : Number(p
 const MAX_LOAD_WAIT_SECONDS = Number(process.env.BENCH_MAX_LOAD_WAIT_SECONDS ?? 120);
 const SKIP = new Set((process.env.BENCH_SKIP ?? "").split(",").filter(Boolean));
 const MIN_RUN_SECONDS = 20;
+const MEMORY_RUNS = Math.max(1, Number(process.env.BENCH_MEMORY_RUNS ?? 1));
+const MEMORY_BASELINE_ROOT = process.env.BENCH_MEMORY_BASELINE_ROOT;
 
 const orders = DEMO_CAPTURES.filter((c) => c.table === "public.orders");
 // The worker's batch as the stack deploys it (coexist:workers.batchMaxRecords / batchMaxWaitMs defaults).
@@ -210,9 +215,9 @@ async function throughput(database: string, rows: number): Promise<{ seconds: nu
   return { seconds: round(ms / 1000, 1), rowsPerSecond: rowsPerSecond(rows, ms) };
 }
 
-function runChild(mode: string, config: ChildConfig, prof?: string): { pid: number; done: Promise<ChildResult> } {
+function runChild(mode: string, config: ChildConfig, prof?: string, root = ROOT): { pid: number; done: Promise<ChildResult> } {
   const args = [...(prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []), "--import", "tsx", "test/support/bench-child.ts"];
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, BENCH_CHILD: mode, BENCH_CHILD_CONFIG: JSON.stringify(config) }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, BENCH_CHILD: mode, BENCH_CHILD_CONFIG: JSON.stringify(config) }, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
   const done = new Promise<ChildResult>((resolve, reject) =>
@@ -325,11 +330,28 @@ async function sinkRun(tasks: number): Promise<RunFigures> {
 }
 
 async function memoryRun(): Promise<Record<string, unknown>> {
-  const load = await quiet("in-memory worker");
-  const { done } = runChild("memory", childConfig("memory"), process.env.BENCH_CPU_PROF);
-  const r = await done;
-  const ms = Math.max(1, r.lastMs - r.firstMs);
-  return { rows: r.events, seconds: round(ms / 1000, 2), rowsPerSecond: rowsPerSecond(r.events, ms), cpuMicrosecondsPerEvent: round((r.cpuSeconds / r.events) * 1e6, 1), loadAverageAtStart: load, loadAverageAtEnd: load1() };
+  const one = async (root: string, group: string) => {
+    const load = await quiet(`in-memory worker (${root})`);
+    const r = await runChild("memory", childConfig(group), process.env.BENCH_CPU_PROF, root).done;
+    const ms = Math.max(1, r.lastMs - r.firstMs);
+    return { rows: r.events, seconds: round(ms / 1000, 2), rowsPerSecond: rowsPerSecond(r.events, ms), cpuMicrosecondsPerEvent: round((r.cpuSeconds / r.events) * 1e6, 1), loadAverageAtStart: load, loadAverageAtEnd: load1() };
+  };
+  const runs: Awaited<ReturnType<typeof one>>[] = [];
+  const baseline: Awaited<ReturnType<typeof one>>[] = [];
+  for (let i = 0; i < MEMORY_RUNS; i++) {
+    // Each run in a group of its own: every run reads the same records from the start.
+    if (MEMORY_BASELINE_ROOT) baseline.push(await one(MEMORY_BASELINE_ROOT, `memory-baseline-${i}`));
+    runs.push(await one(ROOT, `memory-${i}`));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  const byMedian = (rs: typeof runs) => rs.find((r) => r.cpuMicrosecondsPerEvent === median(rs.map((x) => x.cpuMicrosecondsPerEvent))) as (typeof runs)[number];
+  return {
+    ...byMedian(runs),
+    ...(MEMORY_RUNS > 1 ? { runs: runs.map((r) => r.cpuMicrosecondsPerEvent), figureIs: "the run with the median CPU per event" } : {}),
+    ...(MEMORY_BASELINE_ROOT
+      ? { baseline: { root: MEMORY_BASELINE_ROOT, ...byMedian(baseline), runs: baseline.map((r) => r.cpuMicrosecondsPerEvent), runOrder: "baseline, this checkout, in turn" } }
+      : {}),
+  };
 }
 
 // ---- lag -----------------------------------------------------------------------------------------
@@ -416,7 +438,8 @@ async function preflight(): Promise<void> {
     throw new Error("track_commit_timestamp is off in the data plane's PostgreSQL (started before it was configured); restart it: scripts/dataplane down && COEXIST_DATAPLANE_MONGO_SINK=1 scripts/dataplane up");
   }
   const plugins = (await connectRequest(p.env, "GET", "/connector-plugins")).json as Array<{ class: string }>;
-  if (!plugins.some((x) => x.class === "com.mongodb.kafka.connect.MongoSinkConnector")) {
+  const needsSink = !SKIP.has("sink") || !SKIP.has("lag");
+  if (needsSink && !plugins.some((x) => x.class === "com.mongodb.kafka.connect.MongoSinkConnector")) {
     throw new Error("the data plane's Connect has no MongoDB sink connector plugin; restart it with it: scripts/dataplane down && COEXIST_DATAPLANE_MONGO_SINK=1 scripts/dataplane install && COEXIST_DATAPLANE_MONGO_SINK=1 scripts/dataplane up");
   }
 }

@@ -13,6 +13,10 @@ describe("consumerConfig", () => {
     assert.equal(c["bootstrap.servers"], "127.0.0.1:9092,127.0.0.1:9093");
     assert.equal(c["security.protocol"], "plaintext");
   });
+
+  it("lets librdkafka prefetch its default 64 MB: 16 MB capped the source at a third of the rate", () => {
+    assert.ok(Number(consumerConfig(base)["queued.max.messages.kbytes"]) >= 65_536);
+  });
 });
 
 describe("securityConfig", () => {

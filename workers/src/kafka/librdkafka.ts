@@ -1,6 +1,6 @@
 import type * as Rd from "@confluentinc/kafka-javascript";
 import type { RawRecord } from "../sync/change.js";
-import { Ownership, tpKey, type TopicPartition } from "./ownership.js";
+import { newRecord, Ownership, tpKey, type TopicPartition } from "./ownership.js";
 import { deadLetterHeaders, type DeadLetter, type DeadLetterSink, type RecordSource } from "./types.js";
 
 /** SASL/SCRAM on the broker listener (off unless set). */
@@ -33,6 +33,13 @@ export interface SourceOptions extends KafkaClientOptions {
   readonly bufferRecords: number;
   /** A member that stops heartbeating loses its partitions after this. @default 10000 */
   readonly sessionTimeoutMs?: number;
+  /**
+   * A member whose JavaScript thread stops calling `consume` (an event loop stalled in a long
+   * write, a GC pause) for this long leaves the group; its partitions move on, and whatever it
+   * commits on waking is refused. Also the group's rebalance timeout. At least sessionTimeoutMs.
+   * @default 300000 (librdkafka's)
+   */
+  readonly maxPollIntervalMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -40,6 +47,8 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const ERR_ASSIGN_PARTITIONS = -175;
 const ERR_REVOKE_PARTITIONS = -174;
 const ERR_NO_OFFSET = -168;
+const ERR_TIMED_OUT = -185;
+const ERR_MAX_POLL_EXCEEDED = -147;
 const GROUP_MOVED_ON = new Set([22 /* ILLEGAL_GENERATION */, 25 /* UNKNOWN_MEMBER_ID */, 27 /* REBALANCE_IN_PROGRESS */]);
 
 /** Methods the binding has (lib/kafka-consumer.js) but its index.d.ts does not declare. */
@@ -88,11 +97,15 @@ export function consumerConfig(o: SourceOptions): Record<string, unknown> {
     "partition.assignment.strategy": "cooperative-sticky",
     "session.timeout.ms": o.sessionTimeoutMs ?? 10_000,
     "heartbeat.interval.ms": Math.min(1_000, Math.floor((o.sessionTimeoutMs ?? 10_000) / 3)),
+    "max.poll.interval.ms": o.maxPollIntervalMs ?? 300_000,
     "socket.timeout.ms": timeout,
     "socket.connection.setup.timeout.ms": timeout,
     // Brokers hold an empty fetch this long: bounds idle latency, not throughput.
     "fetch.wait.max.ms": 100,
-    "queued.max.messages.kbytes": 16_384,
+    // librdkafka's default (64 MB of prefetched records). 16 MB capped the source at ~6,000
+    // records/s on the bench's topic (32 MB ~10,000, 64 MB ~19,000, same CPU per record):
+    // test/support/bench-results/issue-14/source-prefetch.json.
+    "queued.max.messages.kbytes": 65_536,
     ...securityConfig(o),
   };
 }
@@ -120,6 +133,7 @@ export class LibrdkafkaSource implements RecordSource {
   #error: Error | undefined;
   #fetching = false;
   #paused = false;
+  #revocationsSeen = 0;
   /** Assignments that arrived while a consume call was in flight, applied when it returns. */
   #pendingAssign: TopicPartition[][] = [];
 
@@ -127,6 +141,13 @@ export class LibrdkafkaSource implements RecordSource {
   rebalances = 0;
   /** Commits refused because the group moved on (not retried); exposed for tests. */
   commitsRefused = 0;
+  /** Times this member left the group because its thread stalled past max.poll.interval.ms; exposed for tests. */
+  maxPollExceeded = 0;
+  /** Commits the broker acknowledged; exposed for tests. */
+  commitsAccepted = 0;
+  /** One at a time: each offset-commit answer belongs to the oldest waiting commit. */
+  #commitChain: Promise<void> = Promise.resolve();
+  readonly #commitAnswers: ((code: number | null) => void)[] = [];
 
   constructor(options: SourceOptions) {
     this.#options = options;
@@ -142,7 +163,12 @@ export class LibrdkafkaSource implements RecordSource {
   async start(topics: readonly string[]): Promise<void> {
     const Kafka = await rdkafka();
     this.#consumer = new Kafka.KafkaConsumer(
-      { ...consumerConfig(this.#options), rebalance_cb: (err: Rd.LibrdKafkaError, tps: Rd.TopicPartition[]) => this.#rebalance(err, tps) },
+      {
+        ...consumerConfig(this.#options),
+        rebalance_cb: (err: Rd.LibrdKafkaError, tps: Rd.TopicPartition[]) => this.#rebalance(err, tps),
+        // The broker's answer to each commit (see commit()).
+        offset_commit_cb: (err: Rd.LibrdKafkaError | number | undefined) => this.#commitAnswers.shift()?.(err === undefined || err === null ? null : typeof err === "number" ? err : err.code),
+      },
       // A new group starts from the beginning so the initial snapshot is never skipped.
       { "auto.offset.reset": "earliest" },
     ) as Consumer;
@@ -206,13 +232,18 @@ export class LibrdkafkaSource implements RecordSource {
     this.#consumer.consume(Math.min(1_000, this.#highWater), (err, messages) => {
       this.#fetching = false;
       if (this.#closed) return;
-      if (err && err.code !== -185 /* ERR__TIMED_OUT */) {
+      if (err && err.code === ERR_MAX_POLL_EXCEEDED) {
+        // This thread stalled past max.poll.interval.ms: librdkafka left the group, and this call
+        // rejoins it. Not fatal: the partitions come back (or not) through the rebalance callback,
+        // and what was fetched before is no longer current (its commits are refused).
+        this.maxPollExceeded++;
+      } else if (err && err.code !== ERR_TIMED_OUT) {
         this.#fail(new Error(`Kafka fetch failed: ${err.message}`));
         return;
       }
       for (const m of messages ?? []) {
         const key = m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key);
-        const r: RawRecord = { topic: m.topic, partition: m.partition, offset: BigInt(m.offset), key, value: m.value ?? null };
+        const r = newRecord(m.topic, m.partition, BigInt(m.offset), key, m.value ?? null);
         if (this.#ownership.admit(r)) this.#buffer.push(r);
       }
       // Only now: no record of this call can be taken for one of the new ownership.
@@ -249,7 +280,19 @@ export class LibrdkafkaSource implements RecordSource {
     return out;
   }
 
-  async commit(records: readonly RawRecord[]): Promise<void> {
+  /**
+   * Resolves once the broker answered the commit. The binding's `commitCb` calls back when
+   * librdkafka has *queued* the commit (rd_kafka_commit async), not when the broker took it: the
+   * answer comes through librdkafka's offset commit callback, served by the consume calls. Commits
+   * are sent one at a time, so each answer belongs to the oldest commit still waiting for one.
+   */
+  commit(records: readonly RawRecord[]): Promise<void> {
+    const run = this.#commitChain.then(() => this.#commitOnce(records));
+    this.#commitChain = run.catch(() => undefined);
+    return run;
+  }
+
+  async #commitOnce(records: readonly RawRecord[]): Promise<void> {
     const generation = this.#generation;
     const offsets = this.#ownership.commitFor(records);
     if (offsets.size === 0 || !this.#ownership.mayCommit(generation)) return;
@@ -257,16 +300,39 @@ export class LibrdkafkaSource implements RecordSource {
       const i = k.lastIndexOf(":");
       return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)), offset: Number(offset) };
     });
-    const err = await new Promise<Rd.LibrdKafkaError | null>((resolve) => this.#consumer.commitCb(tps, (e) => resolve(e ?? null)));
-    this.#ownership.commitResult(offsets, generation, err === null);
-    if (err === null) return;
-    if (GROUP_MOVED_ON.has(err.code)) {
-      // Not retried: under the next generation these offsets could move a partition's commit
+    let answer!: (code: number | null) => void;
+    const answered = new Promise<number | null>((resolve) => (answer = resolve));
+    this.#commitAnswers.push(answer);
+    const queued = await new Promise<Rd.LibrdKafkaError | null>((resolve) => this.#consumer.commitCb(tps, (e) => resolve(e ?? null)));
+    if (queued !== null) {
+      // Never queued: no answer will come for it.
+      this.#commitAnswers.splice(this.#commitAnswers.indexOf(answer), 1);
+      this.#ownership.commitResult(offsets, generation, false);
+      throw new Error(`Kafka commit failed: ${queued.message} (code ${queued.code})`);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([answered, new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), this.#timeout * 3)))]);
+    clearTimeout(timer);
+    if (code === "timeout") {
+      // Its answer, when it comes, is still this commit's: keep the slot so the next commit's answer is not taken for it.
+      const i = this.#commitAnswers.indexOf(answer);
+      if (i >= 0) this.#commitAnswers[i] = () => undefined;
+      this.#ownership.commitResult(offsets, generation, false);
+      throw new Error(`Kafka commit not answered within ${this.#timeout * 3} ms`);
+    }
+    this.#ownership.commitResult(offsets, generation, code === null);
+    if (code === null) {
+      this.commitsAccepted++;
+      return;
+    }
+    if (GROUP_MOVED_ON.has(code)) {
+      // librdkafka does not retry these (rd_kafka_handle_OffsetCommit_error: permanent), and
+      // neither do we: under the next generation these offsets could move a partition's commit
       // backwards past its new owner's; the records come again from the committed offset.
       this.commitsRefused++;
       return;
     }
-    throw new Error(`Kafka commit failed: ${err.message} (code ${err.code})`);
+    throw new Error(`Kafka commit failed: broker error code ${code}`);
   }
 
   async lag(topics: readonly string[]): Promise<Map<string, bigint>> {
@@ -308,6 +374,9 @@ export class LibrdkafkaSource implements RecordSource {
   }
 
   #dropNotCurrent(): void {
+    // Only a revocation makes a buffered record stale: nothing to look at otherwise.
+    if (this.#revocationsSeen === this.#ownership.revocations) return;
+    this.#revocationsSeen = this.#ownership.revocations;
     const kept = this.#buffer.filter((r) => this.#ownership.current(r));
     if (kept.length !== this.#buffer.length) this.#buffer.splice(0, this.#buffer.length, ...kept);
   }

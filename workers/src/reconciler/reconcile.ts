@@ -1,15 +1,15 @@
-import type { Db, Document } from "mongodb";
+import { Long, type Db, type Document } from "mongodb";
 import type pg from "pg";
 import { DecodeError, type DecodeOptions } from "../decode/connect.js";
 import { UnrepresentableValueError } from "../decode/decimal.js";
 import type { Capture } from "../runtime/config.js";
 import type { Logger } from "../runtime/log.js";
-import { documentId, keyColumns, type DocumentId } from "../sync/change.js";
+import { documentId, keyColumns, type CompositeId, type DocumentId } from "../sync/change.js";
 import { idKey } from "../sync/compact.js";
 import { TransformError, transforms } from "../transform/transforms.js";
 import { compareRows, findExtras, type Divergence, type Expected } from "./compare.js";
 import { contentHash } from "./hash.js";
-import { rawTextTypes, typeRow, typeValue, type PgField } from "./pg-typing.js";
+import { rawTextTypes, typeRow, type PgField } from "./pg-typing.js";
 import { applyRepairs, isAhead } from "./repair.js";
 import { SNAPSHOT, version } from "../sync/version.js";
 
@@ -76,35 +76,34 @@ const KINDS = ["missing", "different", "ahead", "extra"] as const;
  *   second shows up, if its document is still live, in the extras pass of this run or the next.
  */
 export async function reconcileTable(ctx: ReconcileContext, capture: Capture): Promise<TableReport> {
-  if (keyColumns(capture).length > 1) {
-    // The sync worker writes composite keys (change.ts); the reconciler's keyset scan does not read them yet.
-    throw new Error(`captures: ${capture.table} has a composite key "${capture.key}"; the reconciler compares one-column keys only, so this table is not reconciled`);
-  }
   const report = emptyReport(capture);
   const table = quoteTable(capture.table);
-  const key = quoteIdent(capture.key);
+  const key = await keyOf(ctx.pool, capture);
   const collection = ctx.db.collection(capture.collection);
-  const keyType = await keyTypeOf(ctx.pool, capture);
 
-  let last: string | null = null;
+  // Keyset pagination on the whole key, in the key's column order: a row comparison
+  // (k1, k2) > ($2, $3) walks the primary key's index exactly as ORDER BY k1, k2.
+  let last: string[] | null = null;
   let page = 0;
   for (;;) {
+    const after = last === null ? "" : `WHERE (${key.list}) > (${key.columns.map((_, i) => `$${i + 2}::${key.types[i]}`).join(", ")})`;
     const res: pg.QueryResult<Record<string, string | null>> = await inShortSnapshot(ctx.pool, (client) =>
       client.query<Record<string, string | null>>({
-        text: `SELECT * FROM ${table} ${last === null ? "" : `WHERE ${key} > $2::${keyType}`} ORDER BY ${key} LIMIT $1`,
-        values: last === null ? [ctx.batchSize] : [ctx.batchSize, last],
+        text: `SELECT * FROM ${table} ${after} ORDER BY ${key.list} LIMIT $1`,
+        values: [ctx.batchSize, ...(last ?? [])],
         types: rawTextTypes,
       }),
     );
     if (res.rows.length === 0) break;
-    last = res.rows[res.rows.length - 1]?.[capture.key] ?? null;
+    const lastRow = res.rows[res.rows.length - 1]!;
+    last = key.columns.map((c) => lastRow[c] ?? "");
     report.rows += res.rows.length;
     const expected = toExpected(res.fields, res.rows, capture, ctx.decode, report);
     const found = await collection.find({ _id: { $in: expected.map((e) => e.id) } } as Document).toArray();
     // Read after the documents: a CDC write cannot carry an LSN the source has not reached yet.
     const wal = await walPosition(ctx.pool);
     const divergences = compareRows(expected, found, (d) => isAhead(d, ctx.generation, wal));
-    await settle(ctx, capture, keyType, divergences, report);
+    await settle(ctx, capture, key, divergences, report);
     await ctx.afterPage?.(page++);
   }
 
@@ -116,8 +115,8 @@ export async function reconcileTable(ctx: ReconcileContext, capture: Capture): P
     if (live.length === 0) break;
     lastId = live[live.length - 1]?._id;
     report.documents += live.length;
-    const present = await existingKeys(ctx, capture, keyType, live.map((d) => d._id as unknown as DocumentId));
-    await settle(ctx, capture, keyType, findExtras(live, present), report);
+    const present = await existingKeys(ctx, capture, key, live.map((d) => d._id as unknown as DocumentId));
+    await settle(ctx, capture, key, findExtras(live, present), report);
   }
   return report;
 }
@@ -150,27 +149,27 @@ export function toExpected(fields: readonly PgField[], rows: Record<string, stri
     try {
       const typed = typeRow(fields, row, decode);
       const doc = transforms[capture.transform](typed);
-      const id = documentId(typed[capture.key], capture.key);
+      const id = rowId(typed, keyColumns(capture));
       delete doc._id;
       out.push({ id, doc, hash: contentHash(doc) });
     } catch (e) {
       // One undecodable value (a timestamp 'infinity', a BC date) is this row's problem only.
       if (!(e instanceof UnrepresentableValueError || e instanceof TransformError || e instanceof DecodeError)) throw e;
       report.unrepresentable++;
-      sample(report.samples.unrepresentable, row[capture.key] ?? "null");
+      sample(report.samples.unrepresentable, keyColumns(capture).length === 1 ? (row[capture.key] ?? "null") : keyColumns(capture).map((c) => `${c}=${row[c] ?? "null"}`).join(","));
     }
   }
   return out;
 }
 
 /** Counts divergences and, with repair on, repairs those whose row is unchanged since the scan. */
-async function settle(ctx: ReconcileContext, capture: Capture, keyType: string, divergences: Divergence[], report: TableReport): Promise<void> {
+async function settle(ctx: ReconcileContext, capture: Capture, key: TableKey, divergences: Divergence[], report: TableReport): Promise<void> {
   for (const d of divergences) {
     report[d.kind]++;
-    sample(report.samples[d.kind], String(d.id));
+    sample(report.samples[d.kind], idText(d.id));
   }
   if (!ctx.repair || divergences.length === 0) return;
-  const { hashes: current, wal } = await currentRows(ctx, capture, keyType, divergences.map((d) => d.id));
+  const { hashes: current, wal } = await currentRows(ctx, capture, key, divergences.map((d) => d.id));
   const stillValid = divergences.filter((d) => {
     const now = current.get(idKey(d.id));
     return d.kind === "extra" ? now === undefined : now === d.expected.hash;
@@ -182,7 +181,7 @@ async function settle(ctx: ReconcileContext, capture: Capture, keyType: string, 
     const { applied, rejected } = await applyRepairs(ctx.db.collection(capture.collection), batch, capture.table, at);
     report.repaired[kind] += applied;
     report.repairRejected += rejected.length;
-    for (const r of rejected) ctx.log.error("repair rejected by the store", { table: capture.table, id: String(r.id), error: r.message });
+    for (const r of rejected) ctx.log.error("repair rejected by the store", { table: capture.table, id: idText(r.id as DocumentId), error: r.message });
     report.changedDuringScan += batch.length - applied - rejected.length;
   }
   if (stillValid.length > 0) ctx.log.info("repaired", { table: capture.table, ...report.repaired });
@@ -193,49 +192,107 @@ async function settle(ctx: ReconcileContext, capture: Capture, keyType: string, 
  * change already in those rows is at or below it, so a repair written at that position is
  * beaten by any change the rows do not contain yet. Absent keys are not in the map.
  */
-async function currentRows(ctx: ReconcileContext, capture: Capture, keyType: string, ids: DocumentId[]): Promise<{ hashes: Map<string, string>; wal: bigint }> {
+async function currentRows(ctx: ReconcileContext, capture: Capture, key: TableKey, ids: DocumentId[]): Promise<{ hashes: Map<string, string>; wal: bigint }> {
   return inShortSnapshot(ctx.pool, async (client) => {
-    const res = await client.query<Record<string, string | null>>({
-      text: `SELECT * FROM ${quoteTable(capture.table)} WHERE ${quoteIdent(capture.key)} = ANY($1::${keyType}[])`,
-      values: [ids.map(String)],
-      types: rawTextTypes,
-    });
+    const res = await client.query<Record<string, string | null>>({ ...rowsWithKeys(capture, key, "*", ids), types: rawTextTypes });
     const out = new Map<string, string>();
     for (const row of res.rows) {
+      const keyFields = res.fields.filter((f) => key.columns.includes(f.name));
       try {
         const typed = typeRow(res.fields, row, ctx.decode);
         const doc = transforms[capture.transform](typed);
         delete doc._id;
-        out.set(idKey(documentId(typed[capture.key], capture.key)), contentHash(doc));
+        out.set(idKey(rowId(typed, key.columns)), contentHash(doc));
       } catch (e) {
-        if (!(e instanceof UnrepresentableValueError || e instanceof TransformError)) throw e;
-        out.set(idKey(documentId(row[capture.key], capture.key)), "unrepresentable");
+        if (!(e instanceof UnrepresentableValueError || e instanceof TransformError || e instanceof DecodeError)) throw e;
+        out.set(idKey(rowId(typeRow(keyFields, row, ctx.decode), key.columns)), "unrepresentable");
       }
     }
     return { hashes: out, wal: await walPosition(client) };
   });
 }
 
-async function existingKeys(ctx: ReconcileContext, capture: Capture, keyType: string, ids: DocumentId[]): Promise<Set<string>> {
-  const key = quoteIdent(capture.key);
-  const res = await ctx.pool.query<Record<string, string>>({
-    text: `SELECT ${key} FROM ${quoteTable(capture.table)} WHERE ${key} = ANY($1::${keyType}[])`,
-    values: [ids.map(String)],
-    types: rawTextTypes,
-  });
-  const field = res.fields[0] as PgField;
-  return new Set(res.rows.map((r) => idKey(documentId(typeValue(field, r[capture.key] ?? null, ctx.decode), capture.key))));
+async function existingKeys(ctx: ReconcileContext, capture: Capture, key: TableKey, ids: DocumentId[]): Promise<Set<string>> {
+  const res = await ctx.pool.query<Record<string, string | null>>({ ...rowsWithKeys(capture, key, key.list, ids), types: rawTextTypes });
+  return new Set(res.rows.map((r) => idKey(rowId(typeRow(res.fields, r, ctx.decode), key.columns))));
 }
 
-/** The key column's SQL type, read from the catalog (so it is safe to splice into a cast). */
-async function keyTypeOf(client: pg.Pool, capture: Capture): Promise<string> {
-  const res = await client.query<{ t: string }>(
-    "SELECT format_type(a.atttypid, a.atttypmod) AS t FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attname = $2 AND NOT a.attisdropped",
-    [quoteTable(capture.table), capture.key],
+/** A table's key: its columns in the configured order, quoted for SQL, and their SQL types. */
+export interface TableKey {
+  readonly columns: readonly string[];
+  /** The quoted columns, comma-separated. */
+  readonly list: string;
+  /** Each column's SQL type, read from the catalog (so it is safe to splice into a cast). */
+  readonly types: readonly string[];
+}
+
+async function keyOf(client: pg.Pool, capture: Capture): Promise<TableKey> {
+  const columns = keyColumns(capture);
+  const res = await client.query<{ name: string; t: string }>(
+    "SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS t FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attname = ANY($2::text[]) AND NOT a.attisdropped",
+    [quoteTable(capture.table), columns],
   );
-  const t = res.rows[0]?.t;
-  if (t === undefined) throw new Error(`captures: table ${capture.table} has no column "${capture.key}"; fix captures[].key`);
-  return t;
+  const types = columns.map((c) => {
+    const t = res.rows.find((r) => r.name === c)?.t;
+    if (t === undefined) throw new Error(`captures: table ${capture.table} has no column "${c}"; fix captures[].key ("${capture.key}")`);
+    return t;
+  });
+  return { columns, list: columns.map(quoteIdent).join(", "), types };
+}
+
+/**
+ * SELECT `what` of the rows whose key is one of `ids` (documents' `_id`s). A composite `_id` is
+ * matched column by column; an `_id` that is not of the key's shape (another column order,
+ * a missing or an extra column, a scalar for a composite key) names no row and is left out.
+ */
+export function rowsWithKeys(capture: Capture, key: TableKey, what: string, ids: readonly DocumentId[]): { text: string; values: string[][] } {
+  const values: string[][] = key.columns.map(() => []);
+  for (const id of ids) {
+    const texts = keyTexts(id, key.columns);
+    if (texts) texts.forEach((t, i) => values[i]!.push(t));
+  }
+  const arrays = key.types.map((t, i) => `$${i + 1}::${t}[]`).join(", ");
+  return { text: `SELECT ${what} FROM ${quoteTable(capture.table)} WHERE (${key.list}) IN (SELECT * FROM unnest(${arrays}))`, values };
+}
+
+/** The text of each key column in a document's `_id`, in the key's order; undefined when the `_id` is not of the key's shape. */
+export function keyTexts(id: DocumentId, columns: readonly string[]): string[] | undefined {
+  if (columns.length === 1) return isScalarId(id) ? [String(id)] : undefined;
+  if (isScalarId(id) || id === null || typeof id !== "object") return undefined;
+  const fields = Object.keys(id);
+  if (fields.length !== columns.length || fields.some((f, i) => f !== columns[i])) return undefined;
+  const out: string[] = [];
+  for (const c of columns) {
+    const v = (id as CompositeId)[c];
+    if (!isScalarId(v)) return undefined;
+    out.push(String(v));
+  }
+  return out;
+}
+
+function isScalarId(v: unknown): v is string | number | Long {
+  return typeof v === "string" || (typeof v === "number" && Number.isFinite(v)) || v instanceof Long;
+}
+
+/**
+ * The `_id` the worker writes for a row (typed as the worker types it): the key column's value, or
+ * for a composite key a document of the key columns in the configured order (see change.ts).
+ */
+export function rowId(typed: Record<string, unknown>, columns: readonly string[]): DocumentId {
+  const values = columns.map((c) => {
+    const v = typed[c];
+    return v instanceof Long ? v : documentId(v, c);
+  });
+  if (columns.length === 1) return values[0]!;
+  return Object.fromEntries(columns.map((c, i) => [c, values[i]])) as CompositeId;
+}
+
+/** A key for reports and logs: the value, or `column=value` pairs of a composite key. */
+export function idText(id: DocumentId): string {
+  if (isScalarId(id)) return String(id);
+  return Object.entries(id)
+    .map(([c, v]) => `${c}=${String(v)}`)
+    .join(",");
 }
 
 /** The report of a table whose scan failed (counted in the metrics; the other tables go on). */

@@ -8,7 +8,7 @@ import {
   type MessagesStream,
 } from "@platformatic/kafka";
 import type { RawRecord } from "../sync/change.js";
-import { deadLetterHeaders, type DeadLetter, type DeadLetterSink, type RecordSource } from "./types.js";
+import { deadLetterHeaders, type DeadLetter, type DeadLetterSink, type RecordSource } from "../kafka/types.js";
 
 export interface KafkaClientOptions {
   readonly brokers: readonly string[];
@@ -35,6 +35,11 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 type Msg = Message<Buffer, Buffer, Buffer, Buffer>;
 
 /**
+ * Kept for comparison runs only (COEXIST_IT_SOURCE=platformatic in test/client.test.ts,
+ * test/source.test.ts and test/commits.test.ts, which it fails): the worker runs on
+ * LibrdkafkaSource, and neither this file nor @platformatic/kafka (a devDependency) is in the
+ * worker's build or image.
+ *
  * RecordSource over @platformatic/kafka: a group consumer with autocommit
  * off. Messages are buffered from the library's stream and handed out in
  * batches; the stream is paused while the buffer is full so memory stays

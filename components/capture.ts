@@ -12,7 +12,7 @@ export interface Capture {
   readonly table: string;
   /** MongoDB collection of the read model. */
   readonly collection: string;
-  /** Primary-key column; becomes the document `_id`. */
+  /** Primary-key column, or a composite key's columns comma-separated (`tenant_id,order_id`): the document `_id` (a document of those columns, in that order, when composite). */
   readonly key: string;
   /** Named transform applied by the worker. */
   readonly transform: TransformName;

@@ -104,6 +104,15 @@ describe("parseConfig", () => {
     assert.match(p, /^coexist:capture\[1\]\.collection: "orders" is already the collection of coexist:capture\[0\]/);
   });
 
+  it("accepts a composite key, its columns in _id order, and refuses spaces or a repeated column", () => {
+    const c = parseConfig(raw({ "coexist:capture": [{ ...CAPTURE[0], key: "tenant_id,order_id" }] }), "dev", SECRET_KEYS);
+    assert.equal(c.captures[0].key, "tenant_id,order_id");
+    const [spaced] = problemsOf(() => parseConfig(raw({ "coexist:capture": [{ ...CAPTURE[0], key: "tenant_id, order_id" }] }), "dev", SECRET_KEYS));
+    assert.match(spaced, /^coexist:capture\[0\]\.key: expected the primary-key column name, or a composite key's columns comma-separated/);
+    const [twice] = problemsOf(() => parseConfig(raw({ "coexist:capture": [{ ...CAPTURE[0], key: "order_id,order_id" }] }), "dev", SECRET_KEYS));
+    assert.match(twice, /^coexist:capture\[0\]\.key: order_id,order_id names a column twice/);
+  });
+
   it("rejects an unknown transform and lists the known ones", () => {
     const [p] = problemsOf(() => parseConfig(raw({ "coexist:capture": [{ ...CAPTURE[0], transform: "ordre" }] }), "dev", SECRET_KEYS));
     assert.match(p, /^coexist:capture\[0\]\.transform: unknown transform "ordre"; fix: use one of order, customer, product, identity/);

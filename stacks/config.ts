@@ -175,7 +175,13 @@ function parseCaptures(p: Problems, value: unknown): Capture[] {
       p.add(`${at}.collection: "${collection}" is already the collection of ${key}[${collections.get(collection)}]; two tables mapped to one collection would overwrite each other's documents; fix: give each table its own collection`);
     } else collections.set(collection, i);
     const column = e.key;
-    if (typeof column !== "string" || !IDENT.test(column)) p.add(`${at}.key: expected the primary-key column name, found ${show(column)}`);
+    // A composite primary key is its columns comma-separated, in the order of the document `_id`.
+    const columns = typeof column === "string" ? column.split(",") : [];
+    if (typeof column !== "string" || !columns.every((c) => IDENT.test(c))) {
+      p.add(`${at}.key: expected the primary-key column name, or a composite key's columns comma-separated without spaces in _id order (e.g. tenant_id,order_id), found ${show(column)}`);
+    } else if (new Set(columns).size !== columns.length) {
+      p.add(`${at}.key: ${column} names a column twice; fix: list each primary-key column once`);
+    }
     const transform = e.transform ?? "identity";
     if (typeof transform !== "string" || !(TRANSFORMS as readonly string[]).includes(transform)) {
       p.add(`${at}.transform: unknown transform ${show(transform)}; fix: use one of ${TRANSFORMS.join(", ")} (defined in workers/src/transforms)`);

@@ -206,7 +206,7 @@ async function resetOffsets(connectUrl: string, name: string, deadline: number):
 }
 
 /** Polls pg_replication_slots until the slot is inactive or gone; fails naming the slot and the backend holding it. */
-async function waitSlotReleased(connector: string, probeUrl: string, slotName: string, deadline: number, bound: number): Promise<void> {
+export async function waitSlotReleased(connector: string, probeUrl: string, slotName: string, deadline: number, bound: number): Promise<void> {
   let slot: SlotState | undefined;
   let lastError: string | undefined;
   for (;;) {

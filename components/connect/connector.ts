@@ -4,6 +4,8 @@ import { REPLACE_ON_CHANGE } from "./connector-config";
 import { isSensitiveLiteral } from "./connector-diff";
 import { connectorProvider } from "./connector-provider";
 import { createKafkaConnector } from "./strimzi";
+import { StrimziConnectorOffsets } from "./strimzi-offsets-provider";
+import { connectorIdentity } from "./strimzi-offsets";
 
 export interface DebeziumConnectorArgs {
   /** The Connect cluster it runs on (KafkaConnect.endpoint, or an external cluster's REST API). */
@@ -21,6 +23,11 @@ export interface DebeziumConnectorArgs {
   readonly slotProbeUrl?: pulumi.Input<string>;
   /** Bound on a delete: stopping, resetting offsets and the slot's release. @default 60000 */
   readonly slotReleaseTimeoutMs?: number;
+  /**
+   * Strimzi: bound on the offset reset before a replacement (stopped, slot released, the operator
+   * done with `strimzi.io/connector-offsets=reset`). @default 180000
+   */
+  readonly offsetResetTimeoutMs?: number;
 }
 
 /**
@@ -37,9 +44,24 @@ export class DebeziumConnector extends pulumi.ComponentResource {
     const connectorName = args.config["name"] ?? name;
     const dependsOn = withDependencies(args.connect.ready, opts.dependsOn);
     if (args.connect.kind === "strimzi") {
-      const cr = createKafkaConnector(`${name}-resource`, { target: args.connect.target, connectCluster: args.connect.cluster, connectorName, config: args.config }, {
+      const t = args.connect.target;
+      // Before the KafkaConnector becomes a different connector (a generation bump, another slot or
+      // database), its offsets are reset, so the successor snapshots instead of resuming from them;
+      // on a destroy, the slot is waited for once the KafkaConnector is gone.
+      const offsets = new StrimziConnectorOffsets(`${name}-offsets`, {
+        namespace: t.namespace,
+        connector: connectorName,
+        kubeContext: t.kubeContext,
+        identity: connectorIdentity(args.config),
+        awaitOperators: t.awaitOperators,
+        slotName: args.config["slot.name"],
+        slotProbeUrl: args.slotProbeUrl === undefined ? undefined : pulumi.secret(args.slotProbeUrl),
+        offsetResetTimeoutMs: args.offsetResetTimeoutMs,
+        slotReleaseTimeoutMs: args.slotReleaseTimeoutMs,
+      }, { parent: this, dependsOn });
+      const cr = createKafkaConnector(`${name}-resource`, { target: t, connectCluster: args.connect.cluster, connectorName, config: args.config }, {
         parent: this,
-        dependsOn,
+        dependsOn: withDependencies([...args.connect.ready, offsets], opts.dependsOn),
         // A different replication stream is a different connector: the old one goes first (two on one slot lose changes).
         replaceOnChanges: REPLACE_ON_CHANGE.map((k) => `spec.config["${k}"]`),
       });
@@ -87,7 +109,7 @@ class ConnectorRegistration extends pulumi.dynamic.Resource {
 }
 
 function validateConnectorArgs(name: string, args: DebeziumConnectorArgs): void {
-  for (const key of ["readyTimeoutMs", "slotReleaseTimeoutMs"] as const) {
+  for (const key of ["readyTimeoutMs", "slotReleaseTimeoutMs", "offsetResetTimeoutMs"] as const) {
     const v = args[key];
     if (v !== undefined && (!Number.isInteger(v) || v < 1_000)) {
       throw new Error(`DebeziumConnector ${name}: ${key} must be an integer number of milliseconds of at least 1000, got ${JSON.stringify(v)}; fix: e.g. 60000`);

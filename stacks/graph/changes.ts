@@ -25,4 +25,11 @@ export interface IntendedChange {
  * egress, a per-stack checksum key, KafkaUsers, the Atlas init Job; no stateful resource moved).
  * The next change of the graph lists itself here.
  */
-export const INTENDED_CHANGES: readonly IntendedChange[] = [];
+export const INTENDED_CHANGES: readonly IntendedChange[] = [
+  ...(["staging", "prod"] as const).map((stack) => ({
+    stacks: [stack],
+    urn: `urn:pulumi:${stack}::coexist::coexist:index:Platform$coexist:connect:DebeziumConnector$pulumi-nodejs:dynamic/coexist:StrimziConnectorOffsets::coexist-connector-offsets`,
+    added: true,
+    why: "issue 14 §1.6 on Strimzi: the waiting resource that resets the KafkaConnector's offsets before a generation bump replaces it, and waits for the slot on delete (stateless)",
+  })),
+];

@@ -21,11 +21,6 @@ export interface KubeCredentials {
   readonly tlsServerName?: string;
 }
 
-interface Named<T> {
-  name: string;
-  [k: string]: unknown;
-  value: T;
-}
 type Cluster = Record<string, string | boolean | undefined>;
 type User = Record<string, unknown>;
 interface ExecConfig {
@@ -53,14 +48,15 @@ export function loadKubeCredentials(context: string | undefined, env: NodeJS.Pro
   const users = new Map<string, { value: User; dir: string }>();
   const contexts = new Map<string, { cluster: string; user: string }>();
   let current: string | undefined;
-  for (const file of files) {
-    if (!fs.existsSync(file)) continue;
+  const found = files.filter((f) => fs.existsSync(f));
+  if (found.length === 0) throw new Error(`no kubeconfig at ${files.join(path.delimiter)}; fix: set KUBECONFIG for pulumi as for kubectl (the stack's Kubernetes provider reads the same)`);
+  for (const file of found) {
     const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>;
     const dir = path.dirname(path.resolve(file));
     // Merged as kubectl merges: the first file that names an entry wins.
-    for (const c of (doc.clusters ?? []) as Named<Cluster>[]) if (!clusters.has(c.name)) clusters.set(c.name, { value: (c as unknown as { cluster: Cluster }).cluster ?? {}, dir });
-    for (const u of (doc.users ?? []) as Named<User>[]) if (!users.has(u.name)) users.set(u.name, { value: (u as unknown as { user: User }).user ?? {}, dir });
-    for (const c of (doc.contexts ?? []) as Named<unknown>[]) if (!contexts.has(c.name)) contexts.set(c.name, (c as unknown as { context: { cluster: string; user: string } }).context);
+    for (const c of (doc.clusters ?? []) as { name: string; cluster?: Cluster }[]) if (!clusters.has(c.name)) clusters.set(c.name, { value: c.cluster ?? {}, dir });
+    for (const u of (doc.users ?? []) as { name: string; user?: User }[]) if (!users.has(u.name)) users.set(u.name, { value: u.user ?? {}, dir });
+    for (const c of (doc.contexts ?? []) as { name: string; context: { cluster: string; user: string } }[]) if (!contexts.has(c.name)) contexts.set(c.name, c.context);
     if (current === undefined && typeof doc["current-context"] === "string" && doc["current-context"] !== "") current = doc["current-context"];
   }
   const name = context ?? current;

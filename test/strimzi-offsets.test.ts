@@ -26,6 +26,8 @@ import { pg } from "../workers/src/testing/deps.js";
 import { eventually, loadDataplaneEnv, newPool, ROOT, type DataplaneEnv } from "./support/dataplane";
 import { kubectl, kubectlOk, loadKubeEnv, uniqueNamespace, type KubeEnv } from "./support/kubernetes";
 import { SlotHolder, slotRow } from "./support/slots";
+import { plannedChanges, testWorkspace, type TestWorkspace } from "./support/engine";
+import type { Stack } from "@pulumi/pulumi/automation";
 
 const run = randomBytes(3).toString("hex");
 const name = `coexist-offsets-${run}`;
@@ -88,6 +90,8 @@ class FakeStrimzi {
   readonly log: string[] = [];
   stops = true;
   resets = true;
+  /** Also log KafkaConnectors created and deleted (the engine test's replacement). */
+  lifecycle = false;
   /** Called once the connector is reported STOPPED (Connect's task shutting down). */
   onStopped: () => void = () => undefined;
   private request: import("node:http").ClientRequest | undefined;
@@ -109,6 +113,8 @@ class FakeStrimzi {
           const line = buffer.slice(0, nl);
           buffer = buffer.slice(nl + 1);
           const event = JSON.parse(line) as { type: string; object: KafkaConnectorObject };
+          if (this.lifecycle && event.type === "ADDED") this.log.push("created");
+          if (this.lifecycle && event.type === "DELETED") this.log.push("deleted");
           if (event.type === "ADDED" || event.type === "MODIFIED") this.queue = this.queue.then(() => this.reconcile(event.object)).catch((e) => void this.log.push(`error: ${(e as Error).message}`));
         }
       });
@@ -117,8 +123,9 @@ class FakeStrimzi {
     // Strimzi also reconciles every resource periodically, not only on events.
     this.timer = setInterval(() => {
       this.queue = this.queue.then(async () => {
-        const res = await kubeRequest(this.creds, "GET", `/apis/${STRIMZI_API}/namespaces/${this.ns}/kafkaconnectors/${name}`);
-        if (res.status === 200) await this.reconcile(JSON.parse(res.body) as KafkaConnectorObject);
+        const res = await kubeRequest(this.creds, "GET", `/apis/${STRIMZI_API}/namespaces/${this.ns}/kafkaconnectors`);
+        if (res.status !== 200) return;
+        for (const cr of (JSON.parse(res.body) as { items: KafkaConnectorObject[] }).items) await this.reconcile(cr);
       }).catch((e) => void this.log.push(`error: ${(e as Error).message}`));
     }, 1_000);
   }
@@ -129,8 +136,9 @@ class FakeStrimzi {
     this.request?.destroy();
   }
 
-  private async patch(sub: string, body: unknown): Promise<void> {
-    const res = await kubeRequest(this.creds, "PATCH", `/apis/${STRIMZI_API}/namespaces/${this.ns}/kafkaconnectors/${name}${sub}`, body, "application/merge-patch+json");
+  private async patch(connector: string, sub: string, body: unknown): Promise<void> {
+    const res = await kubeRequest(this.creds, "PATCH", `/apis/${STRIMZI_API}/namespaces/${this.ns}/kafkaconnectors/${connector}${sub}`, body, "application/merge-patch+json");
+    if (res.status === 404) return; // deleted meanwhile
     if (res.status !== 200) throw new Error(`fake operator PATCH${sub}: HTTP ${res.status}: ${res.body}`);
   }
 
@@ -140,10 +148,10 @@ class FakeStrimzi {
     const reported = cr.status?.connectorStatus?.connector?.state;
     if (cr.status?.observedGeneration !== generation && (desired === "running" || this.stops)) {
       const stopped = desired === "stopped";
-      await this.patch("/status", {
+      await this.patch(cr.metadata.name, "/status", {
         status: {
           observedGeneration: generation,
-          connectorStatus: { name, type: "source", connector: { state: stopped ? "STOPPED" : "RUNNING", worker_id: "fake:8083" }, tasks: stopped ? [] : [{ id: 0, state: "RUNNING", worker_id: "fake:8083" }] },
+          connectorStatus: { name: cr.metadata.name, type: "source", connector: { state: stopped ? "STOPPED" : "RUNNING", worker_id: "fake:8083" }, tasks: stopped ? [] : [{ id: 0, state: "RUNNING", worker_id: "fake:8083" }] },
           conditions: [{ type: "Ready", status: "True", lastTransitionTime: new Date().toISOString() }],
         },
       });
@@ -158,9 +166,9 @@ class FakeStrimzi {
       if (!this.resets) return;
       if (desired === "stopped" && reported === "STOPPED") {
         this.log.push("reset");
-        await this.patch("", { metadata: { annotations: { [OFFSETS_ANNOTATION]: null } } });
+        await this.patch(cr.metadata.name, "", { metadata: { annotations: { [OFFSETS_ANNOTATION]: null } } });
       } else {
-        await this.patch("/status", { status: { conditions: [{ type: "Warning", status: "True", reason: "ResetOffsets", message: "Failed to reset the connector offsets due to connector not stopped", lastTransitionTime: new Date().toISOString() }] } });
+        await this.patch(cr.metadata.name, "/status", { status: { conditions: [{ type: "Warning", status: "True", reason: "ResetOffsets", message: "Failed to reset the connector offsets due to connector not stopped", lastTransitionTime: new Date().toISOString() }] } });
       }
     }
   }
@@ -305,5 +313,65 @@ describe("the Strimzi offset reset on a real API server (issue 14 §1.6)", () =>
     await provider.delete!(`${namespace}/${name}`, outs(inputs(3)));
     assert.ok(Date.now() >= releaseAt, "delete waited for the release");
     assert.equal((await slotRow(pool, slot))?.active, false);
+  });
+});
+
+/**
+ * The same through the real engine: a program with the DebeziumConnector on a Strimzi endpoint,
+ * `up` at generation 1, then at generation 2. The engine must finish the reset (the
+ * KafkaConnector depends on the waiting resource) before it replaces the KafkaConnector, whose
+ * replacement then runs from empty offsets.
+ */
+describe("a generation bump on the real engine (issue 14 §1.6)", () => {
+  let ws: TestWorkspace;
+  let stack: Stack;
+  let ns: string;
+  let fake: FakeStrimzi;
+  let epoch = 1;
+  const connector = `coexist-engine-${run}`;
+
+  before(async () => {
+    ns = uniqueNamespace("offsets-engine");
+    await kubectlOk(kube, ["create", "namespace", ns]);
+    fake = new FakeStrimzi(creds, ns);
+    fake.lifecycle = true;
+    fake.start();
+    ws = await testWorkspace({ KUBECONFIG: kube.KUBECONFIG }, { kubernetes: true });
+    stack = await ws.stack("offsets", async () => {
+      const k8s = await import("@pulumi/kubernetes");
+      const sdk = await import("@pulumi/pulumi");
+      const { DebeziumConnector } = await import("../components/connect/connector");
+      const provider = new k8s.Provider("k8s", { enableServerSideApply: true });
+      const target = { kind: "kubernetes", namespace: sdk.output(ns), namespaceName: ns, provider, labels: {}, publicServiceType: "ClusterIP", awaitOperators: true, checksumKey: "k" };
+      const c = new DebeziumConnector("c", {
+        connect: { kind: "strimzi", target, cluster: "connect", passwordRef: "x", ready: [] } as never,
+        config: { ...config(epoch), name: connector },
+        offsetResetTimeoutMs: 60_000,
+      });
+      return { connectorName: c.connectorName };
+    });
+  });
+
+  after(async () => {
+    await stack?.destroy().catch(() => undefined);
+    ws?.dispose();
+    fake?.stop();
+    if (ns) await kubectl(kube, ["delete", "namespace", ns, "--wait=false"]);
+  });
+
+  it("previews the bump as an update of the waiting resource and a replacement of the KafkaConnector, and runs the reset before the replacement", async () => {
+    assert.equal((await stack.up()).summary.result, "succeeded");
+    assert.deepEqual(fake.log, ["created"]);
+    epoch = 2;
+    const planned = await plannedChanges(stack);
+    const guard = [...planned].find(([k]) => k.startsWith("update pulumi-nodejs:dynamic/coexist:StrimziConnectorOffsets"));
+    assert.ok(guard && guard[1].some((p) => p.includes("transforms.epoch.static.value")), `the preview shows the reset's trigger: ${JSON.stringify([...planned])}`);
+    assert.ok([...planned.keys()].some((k) => /^(replace|delete-replaced|create-replacement) kubernetes:kafka\.strimzi\.io\/v1:KafkaConnector/.test(k)), JSON.stringify([...planned.keys()]));
+    assert.equal((await stack.up()).summary.result, "succeeded");
+    assert.deepEqual(fake.log, ["created", "stopped", "annotation seen", "reset", "deleted", "created"], "reset first, then the replacement");
+    const cr = JSON.parse(await kubectlOk(kube, ["get", "kafkaconnector", connector, "-n", ns, "-o", "json"])) as KafkaConnectorObject;
+    assert.equal(cr.spec?.state, "running");
+    assert.equal(cr.spec?.config?.["transforms.epoch.static.value"], "2");
+    assert.equal(cr.metadata.annotations?.[OFFSETS_ANNOTATION], undefined);
   });
 });

@@ -265,6 +265,22 @@ describe("the Strimzi offset reset on a real API server (issue 14 §1.6)", () =>
     assert.equal((await slotRow(pool, slot))?.active, false);
   });
 
+  it("a slot still held after the stop fails the reset by its bound, naming the backend, before any annotation", async () => {
+    await applyConnector(2);
+    await eventually("RUNNING again", async () => ((await getConnector()).status?.connectorStatus?.connector?.state === "RUNNING" ? true : undefined), 30_000);
+    const holder = await SlotHolder.start(env, pool, slot, publication);
+    try {
+      const pid = (await slotRow(pool, slot))?.active_pid;
+      await assert.rejects(
+        provider.update!(`${namespace}/${name}`, outs(inputs(2)), inputs(3, { slotReleaseTimeoutMs: 2_000 })),
+        new RegExp(`KafkaConnector ${namespace}/${name} was stopped for its offset reset, but replication slot "${slot}" is still active \\(held by backend pid ${pid}\\) after 2s, so its offsets were not reset`),
+      );
+      assert.equal((await getConnector()).metadata.annotations?.[OFFSETS_ANNOTATION], undefined, "no reset while the slot is held");
+    } finally {
+      await holder.release();
+    }
+  });
+
   it("the same generation with another setting asks nothing of the operator", async () => {
     const before = (await getConnector()).metadata.resourceVersion;
     const log = operator.log.length;

@@ -222,7 +222,7 @@ export async function waitSlotReleased(connector: string, probeUrl: string, slot
   }
 }
 
-async function readSlot(probeUrl: string, slotName: string): Promise<SlotState | undefined> {
+export async function readSlot(probeUrl: string, slotName: string): Promise<SlotState | undefined> {
   // Required here rather than imported: only a delete with a probe needs the driver, and the
   // provider module Pulumi serialises stays loadable without it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports

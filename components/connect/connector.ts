@@ -17,8 +17,10 @@ export interface DebeziumConnectorArgs {
   /**
    * A PostgreSQL URL, as a secret, reachable from where Pulumi runs. With it, a delete (destroy or
    * replacement) returns only once the connector's replication slot is inactive, so the slot can
-   * be dropped or reused right after. Any login role will do: reading `pg_replication_slots` needs
-   * no privilege. @default none: delete does not wait for the slot
+   * be dropped or reused right after. On Strimzi the offset reset before a replacement waits for
+   * it too (between the stop and the reset), and a destroy waits for it once the KafkaConnector is
+   * gone. Any login role will do: reading `pg_replication_slots` needs no privilege.
+   * @default none: delete does not wait for the slot (on Strimzi, the reset waits only for STOPPED)
    */
   readonly slotProbeUrl?: pulumi.Input<string>;
   /** Bound on a delete: stopping, resetting offsets and the slot's release. @default 60000 */

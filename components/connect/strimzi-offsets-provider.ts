@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_SLOT_RELEASE_TIMEOUT_MS, waitSlotReleased } from "./connector-provider";
+import { isSlotReleased, SlotState } from "./connector-diff";
+import { DEFAULT_SLOT_RELEASE_TIMEOUT_MS, readSlot, waitSlotReleased } from "./connector-provider";
 import { loadKubeCredentials } from "./strimzi-client";
 import {
   connectorIdentity,
@@ -8,6 +9,7 @@ import {
   kafkaConnectorApi,
   KafkaConnectorApi,
   resetKafkaConnectorOffsets,
+  slotHeldAfterStopMessage,
 } from "./strimzi-offsets";
 
 export interface OffsetsInputs {
@@ -58,7 +60,7 @@ export function strimziOffsetsProvider(connectorApi: ConnectorApiFactory = viaKu
     const result = await resetKafkaConnectorOffsets(connectorApi({ ...settings, namespace: live.namespace, connector: live.connector }), {
       timeoutMs: settings.offsetResetTimeoutMs ?? DEFAULT_OFFSET_RESET_TIMEOUT_MS,
       waitSlotReleased: probe && slotName
-        ? (deadline) => waitSlotReleased(live.connector, probe, slotName, Math.min(deadline, Date.now() + slotBound), slotBound)
+        ? (deadline) => waitSlotReleasedAfterStop(`${live.namespace}/${live.connector}`, probe, slotName, Math.min(deadline, Date.now() + slotBound), slotBound)
         : undefined,
     });
     return result === "absent" ? "nothing to reset: no KafkaConnector" : `reset (${changed.join(", ")} changed): stopped, offsets reset by the operator`;
@@ -96,6 +98,26 @@ export function strimziOffsetsProvider(connectorApi: ConnectorApiFactory = viaKu
       await waitSlotReleased(props.connector, props.slotProbeUrl, props.slotName, Date.now() + bound, bound);
     },
   };
+}
+
+/**
+ * Polls pg_replication_slots until the stopped connector's slot is inactive or gone (as the REST
+ * provider's delete does, with the stop's wording in the error).
+ */
+async function waitSlotReleasedAfterStop(ref: string, probeUrl: string, slotName: string, deadline: number, bound: number): Promise<void> {
+  let slot: SlotState | undefined;
+  let lastError: string | undefined;
+  for (;;) {
+    try {
+      slot = await readSlot(probeUrl, slotName);
+      lastError = undefined;
+      if (isSlotReleased(slot)) return;
+    } catch (e) {
+      lastError = (e as Error).message;
+    }
+    if (Date.now() >= deadline) throw new Error(slotHeldAfterStopMessage(ref, slotName, slot, bound, lastError));
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 export type StrimziConnectorOffsetsArgs = { readonly [K in keyof OffsetsInputs]: pulumi.Input<OffsetsInputs[K]> };

@@ -14,6 +14,7 @@ import {
   OFFSETS_ANNOTATION,
   resetKafkaConnectorOffsets,
   ResetStep,
+  slotHeldAfterStopMessage,
 } from "./strimzi-offsets";
 
 /**
@@ -140,6 +141,16 @@ describe("the Strimzi offset reset sequence", () => {
     const f = fakeConnector({ stops: true, resets: true });
     await assert.rejects(resetKafkaConnectorOffsets(f.api, { timeoutMs: 1_000, pollMs: 1, waitSlotReleased: async () => { throw new Error("slot still active"); } }), /slot still active/);
     assert.equal(f.offsets(), 5, "no reset while the task may still commit");
+  });
+
+  it("says which backend holds the stopped connector's slot, that nothing was reset, and how to proceed", () => {
+    assert.equal(
+      slotHeldAfterStopMessage("ns/c", "coexist_staging", { active: true, activePid: 4242 }, 60_000),
+      'KafkaConnector ns/c was stopped for its offset reset, but replication slot "coexist_staging" is still active (held by backend pid 4242) after 60s, ' +
+        "so its offsets were not reset (the task could still commit some); fix: check what holds it (SELECT * FROM pg_stat_replication WHERE pid = 4242); " +
+        "if it is the stopped connector's task, SELECT pg_terminate_backend(4242) and retry, or raise slotReleaseTimeoutMs",
+    );
+    assert.match(slotHeldAfterStopMessage("ns/c", "s", undefined, 5_000, "connect ECONNREFUSED"), /could not be checked within 5s: connect ECONNREFUSED; its offsets were not reset; fix: make PostgreSQL reachable/);
   });
 
   it("reads STOPPED only from a status of the current generation", () => {

@@ -1,5 +1,6 @@
 import { STRIMZI_API } from "../kafka/strimzi-api";
 import { REPLACE_ON_CHANGE } from "./connector-config";
+import { SlotState } from "./connector-diff";
 import { KubeCredentials, kubeRequest } from "./strimzi-client";
 
 /**
@@ -95,6 +96,19 @@ export function describeConnector(cr: KafkaConnectorObject | undefined): string 
   const warning = resetWarning(cr);
   if (warning !== undefined) parts.push(`Warning ResetOffsets: ${warning}`);
   return parts.join(", ");
+}
+
+/** The error when the stopped connector's slot is still held after the bound: which backend, and how to proceed. */
+export function slotHeldAfterStopMessage(ref: string, slotName: string, slot: SlotState | undefined, waitedMs: number, lastError?: string): string {
+  const what = `KafkaConnector ${ref} was stopped for its offset reset, but`;
+  if (slot === undefined || lastError !== undefined) {
+    return `${what} whether replication slot "${slotName}" is released could not be checked within ${waitedMs / 1000}s: ${lastError ?? "no answer"}; ` +
+      `its offsets were not reset; fix: make PostgreSQL reachable from where Pulumi runs and retry, or raise slotReleaseTimeoutMs`;
+  }
+  const pid = slot.activePid ?? "unknown";
+  return `${what} replication slot "${slotName}" is still active (held by backend pid ${pid}) after ${waitedMs / 1000}s, so its offsets ` +
+    `were not reset (the task could still commit some); fix: check what holds it (SELECT * FROM pg_stat_replication WHERE pid = ${pid}); ` +
+    `if it is the stopped connector's task, SELECT pg_terminate_backend(${pid}) and retry, or raise slotReleaseTimeoutMs`;
 }
 
 export interface ResetOptions {

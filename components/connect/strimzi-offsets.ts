@@ -131,7 +131,8 @@ export type ResetStep = "stop" | "stopped" | "slot" | "annotate" | "reset";
 export async function resetKafkaConnectorOffsets(api: KafkaConnectorApi, o: ResetOptions): Promise<"reset" | "absent"> {
   const deadline = Date.now() + o.timeoutMs;
   const pollMs = o.pollMs ?? 500;
-  const fix = `fix: check that the Strimzi cluster operator runs and watches the namespace (kubectl get kafkaconnector ${api.ref.split("/")[1]} -n ${api.ref.split("/")[0]} -o yaml), then retry; or raise offsetResetTimeoutMs`;
+  const [ns, name] = api.ref.split("/");
+  const fix = `fix: check that the Strimzi cluster operator runs and watches the namespace (kubectl get kafkaconnector ${name} -n ${ns} -o yaml), then retry; or raise offsetResetTimeoutMs`;
   const first = await api.get();
   if (first === undefined) return "absent";
   o.onStep?.("stop");

@@ -46,27 +46,7 @@ export class DebeziumConnector extends pulumi.ComponentResource {
     const connectorName = args.config["name"] ?? name;
     const dependsOn = withDependencies(args.connect.ready, opts.dependsOn);
     if (args.connect.kind === "strimzi") {
-      const t = args.connect.target;
-      // Before the KafkaConnector becomes a different connector (a generation bump, another slot or
-      // database), its offsets are reset, so the successor snapshots instead of resuming from them;
-      // on a destroy, the slot is waited for once the KafkaConnector is gone.
-      const offsets = new StrimziConnectorOffsets(`${name}-offsets`, {
-        namespace: t.namespace,
-        connector: connectorName,
-        kubeContext: t.kubeContext,
-        identity: connectorIdentity(args.config),
-        awaitOperators: t.awaitOperators,
-        slotName: args.config["slot.name"],
-        slotProbeUrl: args.slotProbeUrl === undefined ? undefined : pulumi.secret(args.slotProbeUrl),
-        offsetResetTimeoutMs: args.offsetResetTimeoutMs,
-        slotReleaseTimeoutMs: args.slotReleaseTimeoutMs,
-      }, { parent: this, dependsOn });
-      const cr = createKafkaConnector(`${name}-resource`, { target: t, connectCluster: args.connect.cluster, connectorName, config: args.config }, {
-        parent: this,
-        dependsOn: withDependencies([...args.connect.ready, offsets], opts.dependsOn),
-        // A different replication stream is a different connector: the old one goes first (two on one slot lose changes).
-        replaceOnChanges: REPLACE_ON_CHANGE.map((k) => `spec.config["${k}"]`),
-      });
+      const cr = declareStrimziConnector(name, args, args.connect, connectorName, opts, this);
       this.connectorName = cr.id.apply(() => connectorName);
       this.registerOutputs({ connectorName: this.connectorName });
       return;
@@ -108,6 +88,40 @@ class ConnectorRegistration extends pulumi.dynamic.Resource {
   constructor(name: string, props: ConnectorRegistrationInputs, opts: pulumi.CustomResourceOptions) {
     super(connectorProvider, name, props, opts, "coexist", "Connector");
   }
+}
+
+/**
+ * The connector as a KafkaConnector, declared after the waiting resource that resets its offsets
+ * before it becomes a different connector (a generation bump, another slot or database), so the
+ * successor snapshots instead of resuming from them; on a destroy, that resource waits for the
+ * slot once the KafkaConnector is gone (strimzi-offsets-provider.ts).
+ */
+function declareStrimziConnector(
+  name: string,
+  args: DebeziumConnectorArgs,
+  connect: Extract<ConnectEndpoint, { kind: "strimzi" }>,
+  connectorName: string,
+  opts: pulumi.ComponentResourceOptions,
+  parent: pulumi.Resource,
+): pulumi.CustomResource {
+  const t = connect.target;
+  const offsets = new StrimziConnectorOffsets(`${name}-offsets`, {
+    namespace: t.namespace,
+    connector: connectorName,
+    kubeContext: t.kubeContext,
+    identity: connectorIdentity(args.config),
+    awaitOperators: t.awaitOperators,
+    slotName: args.config["slot.name"],
+    slotProbeUrl: args.slotProbeUrl === undefined ? undefined : pulumi.secret(args.slotProbeUrl),
+    offsetResetTimeoutMs: args.offsetResetTimeoutMs,
+    slotReleaseTimeoutMs: args.slotReleaseTimeoutMs,
+  }, { parent, dependsOn: withDependencies(connect.ready, opts.dependsOn) });
+  return createKafkaConnector(`${name}-resource`, { target: t, connectCluster: connect.cluster, connectorName, config: args.config }, {
+    parent,
+    dependsOn: withDependencies([...connect.ready, offsets], opts.dependsOn),
+    // A different replication stream is a different connector: the old one goes first (two on one slot lose changes).
+    replaceOnChanges: REPLACE_ON_CHANGE.map((k) => `spec.config["${k}"]`),
+  });
 }
 
 function validateConnectorArgs(name: string, args: DebeziumConnectorArgs): void {

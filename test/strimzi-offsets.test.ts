@@ -115,7 +115,7 @@ class FakeStrimzi {
           const event = JSON.parse(line) as { type: string; object: KafkaConnectorObject };
           if (this.lifecycle && event.type === "ADDED") this.log.push("created");
           if (this.lifecycle && event.type === "DELETED") this.log.push("deleted");
-          if (event.type === "ADDED" || event.type === "MODIFIED") this.queue = this.queue.then(() => this.reconcile(event.object)).catch((e) => void this.log.push(`error: ${(e as Error).message}`));
+          if (event.type === "ADDED" || event.type === "MODIFIED") this.queue = this.queue.then(() => this.reconcileLatest(event.object.metadata.name)).catch((e) => void this.log.push(`error: ${(e as Error).message}`));
         }
       });
     });
@@ -125,7 +125,7 @@ class FakeStrimzi {
       this.queue = this.queue.then(async () => {
         const res = await kubeRequest(this.creds, "GET", `/apis/${STRIMZI_API}/namespaces/${this.ns}/kafkaconnectors`);
         if (res.status !== 200) return;
-        for (const cr of (JSON.parse(res.body) as { items: KafkaConnectorObject[] }).items) await this.reconcile(cr);
+        for (const cr of (JSON.parse(res.body) as { items: KafkaConnectorObject[] }).items) await this.reconcileLatest(cr.metadata.name);
       }).catch((e) => void this.log.push(`error: ${(e as Error).message}`));
     }, 1_000);
   }
@@ -140,6 +140,12 @@ class FakeStrimzi {
     const res = await kubeRequest(this.creds, "PATCH", `/apis/${STRIMZI_API}/namespaces/${this.ns}/kafkaconnectors/${connector}${sub}`, body, "application/merge-patch+json");
     if (res.status === 404) return; // deleted meanwhile
     if (res.status !== 200) throw new Error(`fake operator PATCH${sub}: HTTP ${res.status}: ${res.body}`);
+  }
+
+  /** As Strimzi does, each reconciliation reads the resource as it is now, not as an event showed it. */
+  private async reconcileLatest(connector: string): Promise<void> {
+    const res = await kubeRequest(this.creds, "GET", `/apis/${STRIMZI_API}/namespaces/${this.ns}/kafkaconnectors/${connector}`);
+    if (res.status === 200) await this.reconcile(JSON.parse(res.body) as KafkaConnectorObject);
   }
 
   private async reconcile(cr: KafkaConnectorObject): Promise<void> {
@@ -366,6 +372,8 @@ describe("a generation bump on the real engine (issue 14 §1.6)", () => {
       });
       return { connectorName: c.connectorName };
     });
+    // Pulumi.yaml requires it; the inline program reads no config.
+    await stack.setConfig("coexist:target", { value: "kubernetes" });
   });
 
   after(async () => {

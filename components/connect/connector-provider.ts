@@ -206,7 +206,7 @@ async function resetOffsets(connectUrl: string, name: string, deadline: number):
 }
 
 /** Polls pg_replication_slots until the slot is inactive or gone; fails naming the slot and the backend holding it. */
-async function waitSlotReleased(connector: string, probeUrl: string, slotName: string, deadline: number, bound: number): Promise<void> {
+export async function waitSlotReleased(connector: string, probeUrl: string, slotName: string, deadline: number, bound: number): Promise<void> {
   let slot: SlotState | undefined;
   let lastError: string | undefined;
   for (;;) {
@@ -222,7 +222,7 @@ async function waitSlotReleased(connector: string, probeUrl: string, slotName: s
   }
 }
 
-async function readSlot(probeUrl: string, slotName: string): Promise<SlotState | undefined> {
+export async function readSlot(probeUrl: string, slotName: string): Promise<SlotState | undefined> {
   // Required here rather than imported: only a delete with a probe needs the driver, and the
   // provider module Pulumi serialises stays loadable without it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -4,6 +4,8 @@ import { REPLACE_ON_CHANGE } from "./connector-config";
 import { isSensitiveLiteral } from "./connector-diff";
 import { connectorProvider } from "./connector-provider";
 import { createKafkaConnector } from "./strimzi";
+import { StrimziConnectorOffsets } from "./strimzi-offsets-provider";
+import { connectorIdentity } from "./strimzi-offsets";
 
 export interface DebeziumConnectorArgs {
   /** The Connect cluster it runs on (KafkaConnect.endpoint, or an external cluster's REST API). */
@@ -15,12 +17,19 @@ export interface DebeziumConnectorArgs {
   /**
    * A PostgreSQL URL, as a secret, reachable from where Pulumi runs. With it, a delete (destroy or
    * replacement) returns only once the connector's replication slot is inactive, so the slot can
-   * be dropped or reused right after. Any login role will do: reading `pg_replication_slots` needs
-   * no privilege. @default none: delete does not wait for the slot
+   * be dropped or reused right after. On Strimzi the offset reset before a replacement waits for
+   * it too (between the stop and the reset), and a destroy waits for it once the KafkaConnector is
+   * gone. Any login role will do: reading `pg_replication_slots` needs no privilege.
+   * @default none: delete does not wait for the slot (on Strimzi, the reset waits only for STOPPED)
    */
   readonly slotProbeUrl?: pulumi.Input<string>;
   /** Bound on a delete: stopping, resetting offsets and the slot's release. @default 60000 */
   readonly slotReleaseTimeoutMs?: number;
+  /**
+   * Strimzi: bound on the offset reset before a replacement (stopped, slot released, the operator
+   * done with `strimzi.io/connector-offsets=reset`). @default 180000
+   */
+  readonly offsetResetTimeoutMs?: number;
 }
 
 /**
@@ -37,12 +46,7 @@ export class DebeziumConnector extends pulumi.ComponentResource {
     const connectorName = args.config["name"] ?? name;
     const dependsOn = withDependencies(args.connect.ready, opts.dependsOn);
     if (args.connect.kind === "strimzi") {
-      const cr = createKafkaConnector(`${name}-resource`, { target: args.connect.target, connectCluster: args.connect.cluster, connectorName, config: args.config }, {
-        parent: this,
-        dependsOn,
-        // A different replication stream is a different connector: the old one goes first (two on one slot lose changes).
-        replaceOnChanges: REPLACE_ON_CHANGE.map((k) => `spec.config["${k}"]`),
-      });
+      const cr = declareStrimziConnector(name, args, args.connect, connectorName, opts, this);
       this.connectorName = cr.id.apply(() => connectorName);
       this.registerOutputs({ connectorName: this.connectorName });
       return;
@@ -86,8 +90,42 @@ class ConnectorRegistration extends pulumi.dynamic.Resource {
   }
 }
 
+/**
+ * The connector as a KafkaConnector, declared after the waiting resource that resets its offsets
+ * before it becomes a different connector (a generation bump, another slot or database), so the
+ * successor snapshots instead of resuming from them; on a destroy, that resource waits for the
+ * slot once the KafkaConnector is gone (strimzi-offsets-provider.ts).
+ */
+function declareStrimziConnector(
+  name: string,
+  args: DebeziumConnectorArgs,
+  connect: Extract<ConnectEndpoint, { kind: "strimzi" }>,
+  connectorName: string,
+  opts: pulumi.ComponentResourceOptions,
+  parent: pulumi.Resource,
+): pulumi.CustomResource {
+  const t = connect.target;
+  const offsets = new StrimziConnectorOffsets(`${name}-offsets`, {
+    namespace: t.namespace,
+    connector: connectorName,
+    kubeContext: t.kubeContext,
+    identity: connectorIdentity(args.config),
+    awaitOperators: t.awaitOperators,
+    slotName: args.config["slot.name"],
+    slotProbeUrl: args.slotProbeUrl === undefined ? undefined : pulumi.secret(args.slotProbeUrl),
+    offsetResetTimeoutMs: args.offsetResetTimeoutMs,
+    slotReleaseTimeoutMs: args.slotReleaseTimeoutMs,
+  }, { parent, dependsOn: withDependencies(connect.ready, opts.dependsOn) });
+  return createKafkaConnector(`${name}-resource`, { target: t, connectCluster: connect.cluster, connectorName, config: args.config }, {
+    parent,
+    dependsOn: withDependencies([...connect.ready, offsets], opts.dependsOn),
+    // A different replication stream is a different connector: the old one goes first (two on one slot lose changes).
+    replaceOnChanges: REPLACE_ON_CHANGE.map((k) => `spec.config["${k}"]`),
+  });
+}
+
 function validateConnectorArgs(name: string, args: DebeziumConnectorArgs): void {
-  for (const key of ["readyTimeoutMs", "slotReleaseTimeoutMs"] as const) {
+  for (const key of ["readyTimeoutMs", "slotReleaseTimeoutMs", "offsetResetTimeoutMs"] as const) {
     const v = args[key];
     if (v !== undefined && (!Number.isInteger(v) || v < 1_000)) {
       throw new Error(`DebeziumConnector ${name}: ${key} must be an integer number of milliseconds of at least 1000, got ${JSON.stringify(v)}; fix: e.g. 60000`);

@@ -32,6 +32,7 @@ export class StackNamespace extends pulumi.ComponentResource {
       namespace: ns.metadata.name,
       namespaceName: s.namespace,
       provider,
+      kubeContext: s.context,
       labels: args.labels,
       publicServiceType: s.publicServiceType,
       storageClass: s.storageClass,

@@ -20,6 +20,8 @@ export interface KubernetesTarget {
   /** The same name as a plain string, for values that must be known at preview (config-provider references). */
   readonly namespaceName: string;
   readonly provider: k8s.Provider;
+  /** The kubeconfig context `provider` uses (unset: $KUBECONFIG's current one), for dynamic resources that call the API server. */
+  readonly kubeContext?: string;
   readonly labels: Readonly<Record<string, string>>;
   /** Service type of ports with exposure "public" (e.g. Kong's proxy). */
   readonly publicServiceType: "ClusterIP" | "NodePort" | "LoadBalancer";

@@ -33,4 +33,10 @@ export const INTENDED_CHANGES: readonly IntendedChange[] = [
   { stacks: ["local"], urn: `${EXTERNAL_READ_MODEL}$kubernetes:batch/v1:Job::coexist-mongodb-init`, added: true, why: EXTERNAL_SCHEMA },
   { stacks: ["local"], urn: `${EXTERNAL_READ_MODEL}$kubernetes:core/v1:ConfigMap::coexist-mongodb-init-files`, added: true, why: EXTERNAL_SCHEMA },
   { stacks: ["local"], urn: `${EXTERNAL_READ_MODEL}$kubernetes:core/v1:Secret::coexist-mongodb-init-env`, added: true, why: EXTERNAL_SCHEMA },
+  ...(["staging", "prod"] as const).map((stack) => ({
+    stacks: [stack],
+    urn: `urn:pulumi:${stack}::coexist::coexist:index:Platform$coexist:connect:DebeziumConnector$pulumi-nodejs:dynamic/coexist:StrimziConnectorOffsets::coexist-connector-offsets`,
+    added: true,
+    why: "issue 14 §1.6 on Strimzi: the waiting resource that resets the KafkaConnector's offsets before a generation bump replaces it, and waits for the slot on delete (stateless)",
+  })),
 ];

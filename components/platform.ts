@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConnectEndpoint, DebeziumConnector, dlqTopic, KafkaConnect, renderConnectorConfig, restUrlWithUserInfo } from "./connect";
 import { KafkaBroker, KafkaTopics, kraftClusterId } from "./kafka";
 import { kafkaAccess } from "./kafka/acls";
+import { KAFKA_SASL_MECHANISM } from "./kafka/container-auth";
 import { clusterCaSecret } from "./kafka/strimzi-auth";
 import { createStrimziKafkaUsers } from "./kafka/strimzi";
 import { connectInternalTopics } from "./kafka/topics";
@@ -128,8 +129,15 @@ export class Platform extends pulumi.ComponentResource {
 
     // Kafka: the cluster (unless external), then the topics (unless the platform team made them).
     const connectGroup = `${args.topicPrefix}-connect`;
+    // Who may do what on Kafka: Strimzi's KafkaUsers and the Docker broker's SCRAM users and ACLs.
+    const access = kafkaAccess({
+      topicPrefix: args.topicPrefix,
+      captures: args.captures,
+      connect: { user: `${args.topicPrefix}-connect`, group: connectGroup, internalTopics: connectInternalTopics(connectGroup) },
+      worker: { user: `${args.topicPrefix}-sync`, group: `${args.topicPrefix}-sync` },
+    });
     const broker = args.kafka.external ? undefined : new KafkaBroker(`${name}-kafka`, {
-      target, hostPort: args.kafka.port, clusterId: kraftClusterId(args.stack), brokers: args.kafka.brokers, storageSize: args.kafka.storageSize, replicationFactor: args.kafka.replicationFactor,
+      target, hostPort: args.kafka.port, clusterId: kraftClusterId(args.stack), brokers: args.kafka.brokers, storageSize: args.kafka.storageSize, replicationFactor: args.kafka.replicationFactor, access,
     }, { ...stateful, dependsOn: crds });
     const bootstrap = args.kafka.external ? args.kafka.external.bootstrapServers.join(",") : broker!.internalBootstrap;
     const topics = args.kafka.topics === "existing" ? [] : Object.values(new KafkaTopics(`${name}-topics`, {
@@ -141,16 +149,10 @@ export class Platform extends pulumi.ComponentResource {
       connectGroup,
       via: broker?.strimziCluster && target.kind === "kubernetes"
         ? { kind: "strimzi", target, cluster: broker.strimziCluster }
-        : { kind: "provider", bootstrapServers: args.kafka.external ? [...args.kafka.external.bootstrapServers] : [broker!.hostBootstrap!] },
+        : { kind: "provider", bootstrapServers: args.kafka.external ? [...args.kafka.external.bootstrapServers] : [broker!.hostBootstrap!], login: broker?.logins?.admin },
     }, { ...stateful, dependsOn: broker?.ready }).topics);
 
     // Strimzi: every client logs in as its own KafkaUser with the ACLs of kafka/acls.ts.
-    const access = kafkaAccess({
-      topicPrefix: args.topicPrefix,
-      captures: args.captures,
-      connect: { user: `${args.topicPrefix}-connect`, group: connectGroup, internalTopics: connectInternalTopics(connectGroup) },
-      worker: { user: `${args.topicPrefix}-sync`, group: `${args.topicPrefix}-sync` },
-    });
     const strimziAuth = broker?.strimziCluster && target.kind === "kubernetes" ? { cluster: broker.strimziCluster } : undefined;
     const kafkaUsers = strimziAuth && target.kind === "kubernetes"
       ? createStrimziKafkaUsers(`${name}-kafka`, { target, cluster: strimziAuth.cluster, access }, { parent: this, dependsOn: broker?.ready })
@@ -167,6 +169,7 @@ export class Platform extends pulumi.ComponentResource {
         replicas: args.connect.replicas,
         image: args.connect.image,
         kafkaAuth: strimziAuth && { user: access.connect.user, cluster: strimziAuth.cluster },
+        kafkaLogin: broker?.logins?.connect,
       }, { parent: this, dependsOn: [...topics, ...kafkaUsers] });
     const connect: ConnectEndpoint = connectCluster?.endpoint ?? externalConnect(args.connect.external!, args.secrets.connectPassword);
     const connectorName = `${args.topicPrefix}-postgres-source`;
@@ -211,6 +214,8 @@ export class Platform extends pulumi.ComponentResource {
     });
     if (strimziAuth) {
       this.workerConfig = { ...this.workerConfig, kafka: { ...this.workerConfig.kafka, sasl: { mechanism: "SCRAM-SHA-512", username: access.worker.user }, tls: true } };
+    } else if (broker?.logins) {
+      this.workerConfig = { ...this.workerConfig, kafka: { ...this.workerConfig.kafka, sasl: { mechanism: KAFKA_SASL_MECHANISM, username: broker.logins.worker.user } } };
     } else if (args.kafka.external?.sasl) {
       this.workerConfig = { ...this.workerConfig, kafka: { ...this.workerConfig.kafka, sasl: { ...args.kafka.external.sasl } } };
     }
@@ -225,6 +230,7 @@ export class Platform extends pulumi.ComponentResource {
         KAFKA_SASL_PASSWORD: { secret: access.worker.user, key: "password" },
         KAFKA_SSL_CA_PEM: { secret: clusterCaSecret(strimziAuth.cluster), key: "ca.crt" },
       },
+      kafkaSecretEnv: broker?.logins && { KAFKA_SASL_PASSWORD: broker.logins.worker.password },
       replicas: args.workers.replicas,
       reconcileSchedule: args.workers.reconcileSchedule,
       metricsHostPort: target.kind === "docker" ? args.workers.metricsPort : undefined,

@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deploy, GeneratedSecret, KubernetesTarget, ServiceSpec, Target } from "../runtime";
 import { images } from "../versions";
+import type { KafkaLogin } from "../kafka/container-auth";
 import { connectInternalTopics } from "../kafka/topics";
+import { connectJaasFile, connectSaslEnv } from "./container-auth";
 import { restUrlWithUserInfo } from "./rest-auth";
 import { createStrimziConnect } from "./strimzi";
 
@@ -23,6 +25,8 @@ export interface KafkaConnectArgs {
   readonly image?: string;
   /** Kubernetes: Connect's KafkaUser and the Strimzi cluster whose CA it trusts (none: an unauthenticated client). */
   readonly kafkaAuth?: { readonly user: string; readonly cluster: string };
+  /** Docker: Connect's SCRAM login on the stack's broker (none: an unauthenticated client). */
+  readonly kafkaLogin?: KafkaLogin;
 }
 
 /** The REST API's one user (Docker); its password is generated and kept in the stack's state. */
@@ -124,7 +128,7 @@ export function connectService(args: KafkaConnectArgs & { restPassword: pulumi.I
   return {
     host: CONNECT_HOST,
     image: images.connect,
-    env: connectWorkerEnv(args),
+    env: { ...connectWorkerEnv(args), ...(args.kafkaLogin ? connectSaslEnv() : {}) },
     ports: [{ name: "rest", container: CONNECT_REST_PORT, host: args.restHostPort }],
     files: [
       {
@@ -134,7 +138,7 @@ export function connectService(args: KafkaConnectArgs & { restPassword: pulumi.I
         // Connect runs as the image's unprivileged user, not root.
         mode: "0444",
       },
-      { path: `${REST_AUTH_DIR}/jaas.conf`, content: restJaasConfig(`${REST_AUTH_DIR}/users.properties`), mode: "0444" },
+      { path: `${REST_AUTH_DIR}/jaas.conf`, ...connectJaasFile(restJaasConfig(`${REST_AUTH_DIR}/users.properties`), args.kafkaLogin), mode: "0444" },
       { path: `${REST_AUTH_DIR}/users.properties`, content: pulumi.interpolate`${CONNECT_REST_USER}: ${args.restPassword}\n`, secret: true, mode: "0444" },
     ],
     // The password is read from the file at check time: it never sits in the container's config.

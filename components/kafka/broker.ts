@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { deploy, ServiceSpec, Target } from "../runtime";
-import { images } from "../versions";
+import { Target } from "../runtime";
+import { KafkaAccess } from "./acls";
+import { ContainerKafkaLogins, createContainerKafka } from "./container-auth";
 import { createStrimziKafka } from "./strimzi";
 
 export interface KafkaBrokerArgs {
@@ -16,15 +17,18 @@ export interface KafkaBrokerArgs {
   readonly storageSize?: string;
   /** Kubernetes: min.insync.replicas and the internal topics' replication follow it. @default 3 */
   readonly replicationFactor?: number;
+  /** Docker (required there): the clients' identities; each gets a generated SCRAM password and the ACLs of its description. */
+  readonly access?: KafkaAccess;
 }
 
 export const KAFKA_HOST = "kafka";
 export const KAFKA_INTERNAL_PORT = 9092;
-const CONTROLLER_PORT = 9093;
+export const KAFKA_CONTROLLER_PORT = 9093;
 
 /**
  * The Kafka cluster, KRaft only: a single combined broker + controller container on Docker; a
- * Strimzi `Kafka` with a dual-role `KafkaNodePool` on Kubernetes.
+ * Strimzi `Kafka` with a dual-role `KafkaNodePool` on Kubernetes. Both authenticate (SCRAM-SHA-512)
+ * and authorise every client (container-auth.ts, strimzi-auth.ts).
  */
 export class KafkaBroker extends pulumi.ComponentResource {
   /** Bootstrap address for the stack's workloads. */
@@ -33,6 +37,8 @@ export class KafkaBroker extends pulumi.ComponentResource {
   readonly hostBootstrap?: string;
   /** Kubernetes: the Strimzi cluster's name, which KafkaTopics and KafkaConnect refer to. */
   readonly strimziCluster?: string;
+  /** Docker: the SCRAM logins of the admin, Connect and the sync worker (passwords are secrets). */
+  readonly logins?: ContainerKafkaLogins;
   readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: KafkaBrokerArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -46,54 +52,18 @@ export class KafkaBroker extends pulumi.ComponentResource {
       this.strimziCluster = cluster.name;
       this.ready = cluster.ready;
     } else {
+      if (!args.access) throw new Error(`KafkaBroker ${name}: access is required on docker (the clients' SCRAM users and ACLs); fix: pass kafkaAccess(...) of the stack`);
       this.internalBootstrap = `${KAFKA_HOST}:${KAFKA_INTERNAL_PORT}`;
       this.hostBootstrap = `127.0.0.1:${args.hostPort}`;
-      this.ready = deploy(`${name}-broker`, kafkaService(args), args.target, { parent: this, retainOnDelete: opts.retainOnDelete }).ready;
+      const container = createContainerKafka(name, {
+        target: args.target, host: KAFKA_HOST, internalPort: KAFKA_INTERNAL_PORT, controllerPort: KAFKA_CONTROLLER_PORT,
+        hostPort: args.hostPort, clusterId: args.clusterId, access: args.access,
+      }, { parent: this, retainOnDelete: opts.retainOnDelete });
+      this.ready = container.ready;
+      this.logins = container.logins;
     }
     this.registerOutputs({ internalBootstrap: this.internalBootstrap, hostBootstrap: this.hostBootstrap });
   }
-}
-
-/** Broker settings: two listeners, because containers and the host resolve the broker differently. */
-export function kafkaBrokerEnv(args: Pick<KafkaBrokerArgs, "hostPort" | "clusterId">): Record<string, string> {
-  return {
-    CLUSTER_ID: args.clusterId,
-    KAFKA_NODE_ID: "1",
-    KAFKA_PROCESS_ROLES: "broker,controller",
-    KAFKA_CONTROLLER_QUORUM_VOTERS: `1@${KAFKA_HOST}:${CONTROLLER_PORT}`,
-    KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER",
-    KAFKA_LISTENERS: `INTERNAL://:${KAFKA_INTERNAL_PORT},HOST://:${args.hostPort},CONTROLLER://:${CONTROLLER_PORT}`,
-    KAFKA_ADVERTISED_LISTENERS: `INTERNAL://${KAFKA_HOST}:${KAFKA_INTERNAL_PORT},HOST://127.0.0.1:${args.hostPort}`,
-    KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "INTERNAL:PLAINTEXT,HOST:PLAINTEXT,CONTROLLER:PLAINTEXT",
-    KAFKA_INTER_BROKER_LISTENER_NAME: "INTERNAL",
-    KAFKA_LOG_DIRS: "/var/lib/kafka/data",
-    // Every topic is declared by the stack; a typo must fail, not create a stray topic.
-    KAFKA_AUTO_CREATE_TOPICS_ENABLE: "false",
-    KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "1",
-    KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "1",
-    KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1",
-    KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0",
-    KAFKA_HEAP_OPTS: "-Xms256m -Xmx768m",
-  };
-}
-
-export function kafkaService(args: KafkaBrokerArgs): ServiceSpec {
-  return {
-    host: KAFKA_HOST,
-    image: images.kafka,
-    env: kafkaBrokerEnv(args),
-    // The host listener's container port equals the published port, so the advertised address works from the host.
-    ports: [
-      { name: "host", container: args.hostPort, host: args.hostPort },
-      { name: "internal", container: KAFKA_INTERNAL_PORT },
-    ],
-    volumes: [{ name: "data", path: "/var/lib/kafka/data" }],
-    healthcheck: {
-      command: ["/opt/kafka/bin/kafka-broker-api-versions.sh", "--bootstrap-server", `localhost:${KAFKA_INTERNAL_PORT}`],
-      intervalSeconds: 10,
-      startPeriodSeconds: 20,
-    },
-  };
 }
 
 /** A stable 22-character KRaft cluster id derived from the stack name. */

@@ -21,6 +21,8 @@ export interface SyncWorkersArgs {
   readonly postgresReader: PostgresReader;
   /** Kubernetes: the sync worker's Kafka password and CA, from the User Operator's and the cluster CA's Secrets (none: no Kafka auth). */
   readonly kafkaSecretRefEnv?: Readonly<Record<string, { readonly secret: string; readonly key: string }>>;
+  /** Docker: the sync worker's Kafka password as a secret env value (KAFKA_SASL_PASSWORD); none: no Kafka login. */
+  readonly kafkaSecretEnv?: Readonly<Record<string, pulumi.Output<string>>>;
   /** @default 1 */
   readonly replicas?: number;
   /** Five-field cron expression for the reconciler. */
@@ -76,7 +78,7 @@ export function syncService(args: SyncWorkersArgs, which: { replica?: number; re
     command: ["node", "dist/sync/main.js"],
     user: WORKER_UID,
     env: { COEXIST_CONFIG: JSON.stringify(args.config), NODE_ENV: "production" },
-    ...withKafkaEnv(mongoEnv(args.mongo), args.kafkaSecretRefEnv),
+    ...withKafkaEnv(mongoEnv(args.mongo), args.kafkaSecretRefEnv, args.kafkaSecretEnv),
     ports: [{ name: HEALTH, container: port, host: replica === 0 ? args.metricsHostPort : undefined }],
     replicas: which.replicas,
     healthcheck: {
@@ -128,8 +130,9 @@ export function slotExporterService(image: pulumi.Input<string>, m: NonNullable<
   };
 }
 
-function withKafkaEnv(env: Pick<ServiceSpec, "secretEnv" | "secretRefEnv">, kafka: SyncWorkersArgs["kafkaSecretRefEnv"]): Pick<ServiceSpec, "secretEnv" | "secretRefEnv"> {
-  return kafka ? { ...env, secretRefEnv: { ...env.secretRefEnv, ...kafka } } : env;
+function withKafkaEnv(env: Pick<ServiceSpec, "secretEnv" | "secretRefEnv">, kafka: SyncWorkersArgs["kafkaSecretRefEnv"], kafkaValues?: SyncWorkersArgs["kafkaSecretEnv"]): Pick<ServiceSpec, "secretEnv" | "secretRefEnv"> {
+  const withRefs = kafka ? { ...env, secretRefEnv: { ...env.secretRefEnv, ...kafka } } : env;
+  return kafkaValues ? { ...withRefs, secretEnv: { ...withRefs.secretEnv, ...kafkaValues } } : withRefs;
 }
 
 function postgresEnv(reader: PostgresReader): Pick<ServiceSpec, "secretEnv" | "secretRefEnv"> {

@@ -230,7 +230,7 @@ export class Platform extends pulumi.ComponentResource {
         KAFKA_SASL_PASSWORD: { secret: access.worker.user, key: "password" },
         KAFKA_SSL_CA_PEM: { secret: clusterCaSecret(strimziAuth.cluster), key: "ca.crt" },
       },
-      kafkaSecretEnv: broker?.logins && { KAFKA_SASL_PASSWORD: broker.logins.worker.password },
+      kafkaPassword: broker?.logins?.worker.password,
       replicas: args.workers.replicas,
       reconcileSchedule: args.workers.reconcileSchedule,
       metricsHostPort: target.kind === "docker" ? args.workers.metricsPort : undefined,

@@ -7,6 +7,7 @@ import { connectInternalTopics } from "../components/kafka/topics";
 import { stringsIn } from "../components/testing/inspect";
 import { installMocks, MockRun, Recorded, settle } from "../components/testing/mocks";
 import type { Capture } from "../components/capture";
+import { KAFKA_PASSWORD_FILE } from "../components/workers/deployment";
 import { generateKongCredentials } from "./kong-credentials";
 import { stackConfig } from "./stack-files";
 
@@ -141,12 +142,17 @@ describe("dev program: Kafka authentication and authorisation on Docker", () => 
     assert.ok(!allowed.includes("/kafka/rest-auth"), allowed);
   });
 
-  it("has the sync worker log in as its user with the password from KAFKA_SASL_PASSWORD, and gives the reconciler no Kafka login", () => {
+  it("has the sync worker log in as its user, KAFKA_SASL_PASSWORD read from a secret file, and gives the reconciler no Kafka login", () => {
     const env = envOf("sync-0");
     const config = JSON.parse(env.find((e) => e.text.startsWith("COEXIST_CONFIG="))!.text.slice("COEXIST_CONFIG=".length)) as { kafka: { sasl?: unknown; brokers: string[] } };
     assert.deepEqual(config.kafka.sasl, { mechanism: "SCRAM-SHA-512", username: "coexist-sync" });
     assert.deepEqual(config.kafka.brokers, ["kafka:9092"]);
-    assert.ok(env.some((e) => e.text === `KAFKA_SASL_PASSWORD=${GENERATED.worker}` && e.secret), "KAFKA_SASL_PASSWORD as a secret");
+    assert.ok(!env.some((e) => e.text.includes(GENERATED.worker)), "the worker's Kafka password in its env (docker inspect shows it)");
+    const file = uploads("sync-0").get(KAFKA_PASSWORD_FILE);
+    assert.equal(file?.content, GENERATED.worker);
+    assert.ok(file?.secret);
+    const command = (container("sync-0").inputs.command as string[]).join(" ");
+    assert.match(command, new RegExp(`KAFKA_SASL_PASSWORD="\\$\\(cat ${KAFKA_PASSWORD_FILE}\\)"; export KAFKA_SASL_PASSWORD; exec node dist/sync/main\\.js`));
     const reconciler = envOf("reconciler").map((e) => e.text);
     assert.ok(!reconciler.some((e) => e.startsWith("KAFKA_SASL_PASSWORD=")));
     const rconfig = JSON.parse(reconciler.find((e) => e.startsWith("COEXIST_CONFIG="))!.slice("COEXIST_CONFIG=".length)) as { kafka?: { sasl?: unknown } };

@@ -168,7 +168,7 @@ describe("dev program", () => {
         { type: "pulumi:providers:kafka", name: /-kafka-acls-provider$/, input: "saslPassword" },
       ],
       kafkaConnect: [{ type: C, name: /-kafka-broker$/, input: "uploads" }, { type: C, name: /-connect-worker$/, input: "uploads" }],
-      kafkaWorker: [{ type: C, name: /-kafka-broker$/, input: "uploads" }, { type: C, name: /-sync-0$/, input: "envs" }],
+      kafkaWorker: [{ type: C, name: /-kafka-broker$/, input: "uploads" }, { type: C, name: /-sync-0$/, input: "uploads" }],
       kafkaController: [{ type: C, name: /-kafka-broker$/, input: "uploads" }],
       connectRest: [{ type: C, name: /-connect-worker$/, input: "uploads" }, { type: "pulumi-nodejs:dynamic/coexist:Connector", name: /-connector-registration$/, input: "connectUrl" }],
       "coexist:mongodbPassword": [{ type: C, name: /-mongodb-server$/, input: "uploads" }, { type: C, name: /-mongodb-init$/, input: "envs" }],

@@ -22,6 +22,8 @@ import { TRANSFORMS } from "../components/capture";
 import { cdcTopics, dlqTopic, heartbeatTopic } from "../components/connect/connector-config";
 import { AclBinding, kafkaAccess } from "../components/kafka/acls";
 import { ADMIN_CLIENT_CONFIG, BROKER_RUN_DIR, brokerEnv, brokerHealthcheck, containerAclBindings, KAFKA_ADMIN_USER, renderBrokerProperties } from "../components/kafka/container-auth";
+import { CONNECT_REST_USER, connectWorkerEnv, restJaasConfig, SECRETS_DIR } from "../components/connect/connect";
+import { connectSaslEnv, kafkaClientJaasSection } from "../components/connect/container-auth";
 import { connectInternalTopics } from "../components/kafka/topics";
 import { Admin, Consumer, MessagesStreamModes, Producer } from "../workers/src/testing/deps.js";
 import { eventually, freePort, ROOT } from "./support/dataplane";
@@ -30,6 +32,7 @@ const SCRIPT = path.join(ROOT, "components", "kafka", "broker-start.sh");
 const KAFKA_DIST = execFileSync("bash", ["-c", '. scripts/dataplane.d/lib.sh && printf %s "$KAFKA_DIST"'], { cwd: ROOT, encoding: "utf8" });
 const JAVA = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, "bin", "java") : "java";
 const TOOLS_LOG4J = path.join(ROOT, "scripts", "dataplane.d", "log4j2-tools.properties");
+const SERVER_LOG4J = path.join(ROOT, "scripts", "dataplane.d", "log4j2-server.properties");
 
 const id = randomBytes(3).toString("hex");
 const topicPrefix = `dockerauth${id}`;
@@ -99,6 +102,28 @@ function healthcheck(run: string): string[] {
   return brokerHealthcheck(ports.internal).command.map((a) => a.replace("/opt/kafka", path.join(dir, "kafka")).replace(ADMIN_CLIENT_CONFIG, path.join(run, path.relative(BROKER_RUN_DIR, ADMIN_CLIENT_CONFIG))).replace("localhost:", "127.0.0.1:"));
 }
 
+/**
+ * The debezium/connect image's entrypoint: BOOTSTRAP_SERVERS, GROUP_ID and the storage settings by
+ * name, every CONNECT_FOO_BAR as foo.bar, plus the image's converter defaults. REST on loopback here.
+ */
+function debeziumImageProperties(env: Record<string, string>, restPort: number): string {
+  const named: Record<string, string> = {
+    BOOTSTRAP_SERVERS: "bootstrap.servers", GROUP_ID: "group.id",
+    CONFIG_STORAGE_TOPIC: "config.storage.topic", OFFSET_STORAGE_TOPIC: "offset.storage.topic", STATUS_STORAGE_TOPIC: "status.storage.topic",
+    CONFIG_STORAGE_REPLICATION_FACTOR: "config.storage.replication.factor", OFFSET_STORAGE_REPLICATION_FACTOR: "offset.storage.replication.factor", STATUS_STORAGE_REPLICATION_FACTOR: "status.storage.replication.factor",
+  };
+  const props: Record<string, string> = {
+    "key.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+    "offset.storage.partitions": "1", "status.storage.partitions": "1",
+    listeners: `http://127.0.0.1:${restPort}`, "rest.advertised.host.name": "127.0.0.1", "rest.advertised.port": String(restPort),
+  };
+  for (const [k, v] of Object.entries(env)) {
+    if (named[k]) props[named[k]] = v;
+    else if (k.startsWith("CONNECT_")) props[k.slice("CONNECT_".length).toLowerCase().replace(/_/g, ".")] = v;
+  }
+  return Object.entries(props).map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
+}
+
 function aclCommandArgs(b: AclBinding): string[] {
   return ["--add", "--allow-principal", b.principal, `--${b.resourceType}`, b.resourceName, "--resource-pattern-type", b.patternType === "prefix" ? "prefixed" : "literal", "--operation", b.operation];
 }
@@ -153,7 +178,7 @@ async function startBroker(): Promise<void> {
   }
 }
 
-describe("the Docker broker's entrypoint on the real Kafka distribution", { timeout: 300_000 }, () => {
+describe("the Docker broker's entrypoint on the real Kafka distribution", { timeout: 600_000 }, () => {
   before(async () => {
     assert.ok(fs.existsSync(path.join(KAFKA_DIST, "libs")), `no Kafka jars at ${KAFKA_DIST}; run scripts/dataplane install`);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "coexist-docker-kafka-"));
@@ -162,7 +187,9 @@ describe("the Docker broker's entrypoint on the real Kafka distribution", { time
     await startBroker();
     const admin = new Admin({ clientId: "coexist-it-docker-admin", bootstrapBrokers: bootstrap("internal"), sasl: as(KAFKA_ADMIN_USER), retries: 0, timeout: 10_000 });
     try {
-      await admin.createTopics({ topics: [...captureTopics, dlqTopic(topicPrefix), heartbeatTopic(topicPrefix), internal.configs, internal.offsets, internal.status, outside], partitions: 1, replicas: 1 });
+      await admin.createTopics({ topics: [...captureTopics, dlqTopic(topicPrefix), heartbeatTopic(topicPrefix), outside], partitions: 1, replicas: 1 });
+      // Compacted, as the stack makes them (topicPlan): Connect refuses internal topics that are not.
+      await admin.createTopics({ topics: [internal.configs, internal.offsets, internal.status], partitions: 1, replicas: 1, configs: [{ name: "cleanup.policy", value: "compact" }] });
     } finally {
       await admin.close();
     }
@@ -224,6 +251,44 @@ describe("the Docker broker's entrypoint on the real Kafka distribution", { time
     assert.equal(await consumeOne(access.connect.user, internal.status, connectGroup), "status");
     await assert.rejects(consumeOne(access.connect.user, captureTopics[0]!, connectGroup), refused("Connect reading a capture topic"));
     await assert.rejects(produce(access.connect.user, dlqTopic(topicPrefix), "x"), refused("Connect writing the DLQ"));
+  });
+
+  it("runs Kafka Connect as its user with the stack's env and JAAS file: the worker joins its group and writes its config topic", async () => {
+    const connectDir = path.join(dir, "connect");
+    fs.mkdirSync(connectDir);
+    const restPort = await freePort();
+    const restPassword = password();
+    fs.writeFileSync(path.join(connectDir, "users.properties"), `${CONNECT_REST_USER}: ${restPassword}\n`);
+    // What the container gets (connect.ts, connect/container-auth.ts): its JAAS file and its env, as the
+    // debezium/connect image's entrypoint turns them into worker properties.
+    fs.writeFileSync(path.join(connectDir, "jaas.conf"), restJaasConfig(path.join(connectDir, "users.properties")) + kafkaClientJaasSection(access.connect.user, logins[access.connect.user]!));
+    const env = { ...connectWorkerEnv({ bootstrapServers: bootstrap("internal")[0]!, groupId: connectGroup }), ...connectSaslEnv() };
+    // The file config provider refuses an allowed path that does not exist: the container's, here.
+    fs.mkdirSync(path.join(connectDir, "secrets"));
+    fs.writeFileSync(path.join(connectDir, "worker.properties"), debeziumImageProperties(env, restPort).replace(`=${SECRETS_DIR}\n`, `=${path.join(connectDir, "secrets")}\n`));
+    const log = fs.openSync(path.join(connectDir, "connect.log"), "a");
+    const worker = spawn(JAVA, ["-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", `-Dlog4j2.configurationFile=${SERVER_LOG4J}`, `-Djava.security.auth.login.config=${path.join(connectDir, "jaas.conf")}`,
+      "-cp", `${KAFKA_DIST}/libs/*`, "org.apache.kafka.connect.cli.ConnectDistributed", path.join(connectDir, "worker.properties")], { stdio: ["ignore", log, log], detached: true });
+    const admin = new Admin({ clientId: "coexist-it-docker-admin", bootstrapBrokers: bootstrap("host"), sasl: as(KAFKA_ADMIN_USER), retries: 0, timeout: 10_000 });
+    try {
+      // The leader writes its session key to the config topic once it joined: a write as Connect's user.
+      const outcome = await eventually("Connect's session key on its config topic", async () => {
+        if (worker.exitCode !== null) return "exited";
+        const offsets = await admin.listOffsets({ topics: [{ name: internal.configs, partitions: [{ partitionIndex: 0, timestamp: -1n }] }] });
+        return (offsets[0]?.partitions[0]?.offset ?? 0n) >= 1n ? "joined" : undefined;
+      }, 180_000, 1000);
+      assert.equal(outcome, "joined", `Connect exited ${worker.exitCode}: ${fs.readFileSync(path.join(connectDir, "connect.log"), "utf8").split("\n").filter((l) => !/ INFO /.test(l)).join("\n").slice(-3000)}`);
+      // (describeGroups would decode the members' metadata as the consumer protocol; Connect's is its own.)
+      const groups = await admin.listGroups();
+      assert.ok(groups.has(connectGroup), `Connect's group among ${[...groups.keys()].join(", ")}`);
+      const res = await fetch(`http://127.0.0.1:${restPort}/connectors`, { headers: { authorization: `Basic ${Buffer.from(`${CONNECT_REST_USER}:${restPassword}`).toString("base64")}` } });
+      assert.equal(res.status, 200);
+      // The worker's properties carry no password: the login is in the JAAS file alone.
+      assert.ok(!fs.readFileSync(path.join(connectDir, "worker.properties"), "utf8").includes(logins[access.connect.user]!));
+    } finally {
+      if (worker.pid && worker.exitCode === null) process.kill(-worker.pid, "SIGKILL");
+      await admin.close();
+    }
   });
 
   it("refuses to start on a log dir formatted before the broker had SCRAM users, naming the fix", () => {

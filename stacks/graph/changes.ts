@@ -73,7 +73,10 @@ function dockerKafkaAuth(stacks: readonly string[]): IntendedChange[] {
         stacks: [stack], urn: container("coexist:connect:KafkaConnect", "coexist-connect-worker"), inputs: ["envs", "uploads"],
         why: "Connect's clients speak SASL_PLAINTEXT/SCRAM-SHA-512; its JAAS file (now secret) gains the KafkaClient login",
       },
-      { stacks: [stack], urn: container("coexist:workers:SyncWorkers", "coexist-workers-sync-0"), inputs: ["envs"], why: "the sync worker's config gets kafka.sasl and its password KAFKA_SASL_PASSWORD (secret)" },
+      {
+        stacks: [stack], urn: container("coexist:workers:SyncWorkers", "coexist-workers-sync-0"), inputs: ["envs", "command", "uploads"],
+        why: "the sync worker's config gets kafka.sasl; its password is a secret file its shell reads into KAFKA_SASL_PASSWORD",
+      },
     ];
   });
 }

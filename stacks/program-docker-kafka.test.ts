@@ -62,15 +62,17 @@ describe("dev program: Kafka authentication and authorisation on Docker", () => 
     const conf = properties(uploads("kafka").get("/etc/coexist/kafka/server.properties")!.content);
     const protocols = Object.fromEntries(conf["listener.security.protocol.map"]!.split(",").map((m) => m.split(":") as [string, string]));
     const listeners = conf.listeners!.split(",").map((l) => l.slice(0, l.indexOf(":")));
-    assert.deepEqual(listeners.sort(), ["CONTROLLER", "HOST", "INTERNAL"]);
+    assert.deepEqual(listeners.sort(), ["CONTROLLER", "HOST", "INTERNAL", "LOCAL"]);
     for (const l of listeners) assert.equal(protocols[l], "SASL_PLAINTEXT", `listener ${l}`);
     assert.ok(!Object.values(protocols).includes("PLAINTEXT"), "no PLAINTEXT listener");
     assert.equal(conf["sasl.enabled.mechanisms"], "SCRAM-SHA-512");
     assert.equal(conf["authorizer.class.name"], "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
     assert.equal(conf["allow.everyone.if.no.acl.found"], "false");
     assert.equal(conf["super.users"], "User:admin;User:controller");
-    // The controller listener is on the container's loopback: nothing on the network reaches it.
+    // The controller and the entrypoint's PLAIN listener are on the container's loopback: nothing on the network reaches them.
     assert.match(conf.listeners!, /CONTROLLER:\/\/127\.0\.0\.1:/);
+    assert.match(conf.listeners!, /LOCAL:\/\/127\.0\.0\.1:/);
+    assert.equal(conf["listener.name.local.sasl.enabled.mechanisms"], "PLAIN");
   });
 
   it("formats the three SCRAM users from secret files, and no password reaches the broker's env or command", () => {

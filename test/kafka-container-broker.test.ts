@@ -59,7 +59,7 @@ const refused = (what: string) => (e: unknown) => {
 };
 
 let dir: string;
-let ports: { internal: number; host: number; controller: number };
+let ports: { internal: number; host: number; controller: number; local: number };
 let broker: ChildProcess | undefined;
 let brokerLog: string;
 
@@ -71,6 +71,7 @@ function fakeKafkaHome(home: string): void {
   shim("kafka-storage.sh", "kafka.tools.StorageTool", "-Xmx256m -XX:+UseSerialGC");
   shim("kafka-server-start.sh", "kafka.Kafka", "$KAFKA_HEAP_OPTS -XX:+UseSerialGC");
   shim("kafka-broker-api-versions.sh", "org.apache.kafka.tools.BrokerApiVersionsCommand", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+  shim("kafka-configs.sh", "kafka.admin.ConfigCommand", "$KAFKA_HEAP_OPTS -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
 }
 
 function writeInputs(root: string, logDir: string): { conf: string; secrets: string; run: string } {
@@ -78,7 +79,7 @@ function writeInputs(root: string, logDir: string): { conf: string; secrets: str
   const secrets = path.join(root, "secrets");
   fs.mkdirSync(conf, { recursive: true });
   fs.mkdirSync(path.join(secrets, "scram"), { recursive: true });
-  fs.writeFileSync(path.join(conf, "server.properties"), renderBrokerProperties({ internalHost: "127.0.0.1", internalPort: ports.internal, hostPort: ports.host, controllerPort: ports.controller, logDir }));
+  fs.writeFileSync(path.join(conf, "server.properties"), renderBrokerProperties({ internalHost: "127.0.0.1", internalPort: ports.internal, hostPort: ports.host, controllerPort: ports.controller, localPort: ports.local, logDir }));
   for (const [user, pw] of Object.entries(logins)) fs.writeFileSync(path.join(secrets, "scram", user), pw);
   fs.writeFileSync(path.join(secrets, "controller"), password());
   return { conf, secrets, run: path.join(root, "run") };
@@ -162,17 +163,26 @@ async function consumeOne(user: string, topic: string, groupId: string): Promise
   }
 }
 
-async function startBroker(): Promise<void> {
-  const inputs = writeInputs(dir, path.join(dir, "data"));
+async function stopBroker(): Promise<void> {
+  const b = broker;
+  if (!b?.pid || b.exitCode !== null) return;
+  const exited = new Promise((r) => b.once("exit", r));
+  process.kill(-b.pid, "SIGTERM");
+  await exited;
+}
+
+async function startBroker(logDir = path.join(dir, "data")): Promise<void> {
+  const inputs = writeInputs(dir, logDir);
   brokerLog = path.join(dir, "broker.log");
   const out = fs.openSync(brokerLog, "a");
   broker = spawn("bash", [SCRIPT], { env: startEnv(dir, inputs), stdio: ["ignore", out, out], detached: true });
   const admin = new Admin({ clientId: "coexist-it-docker-admin", bootstrapBrokers: bootstrap("host"), sasl: as(KAFKA_ADMIN_USER), retries: 0, timeout: 5_000, connectTimeout: 5_000 });
   try {
-    await eventually("the broker to take the admin's SCRAM login on the host listener", async () => {
-      if (broker?.exitCode !== null) throw new Error(`broker-start.sh exited ${broker?.exitCode}: ${fs.readFileSync(brokerLog, "utf8").slice(-2000)}`);
-      return (await admin.listTopics()) ? true : undefined;
-    }, 120_000, 1000);
+    const outcome = await eventually("the broker to take the admin's SCRAM login on the host listener", async () => {
+      if (broker?.exitCode !== null) return "exited";
+      return (await admin.listTopics()) ? "up" : undefined;
+    }, 180_000, 1000);
+    assert.equal(outcome, "up", `broker-start.sh exited ${broker?.exitCode}: ${fs.readFileSync(brokerLog, "utf8").split("\n").filter((l) => !/ INFO /.test(l)).join("\n").slice(-2000)}`);
   } finally {
     await admin.close().catch(() => undefined);
   }
@@ -182,7 +192,7 @@ describe("the Docker broker's entrypoint on the real Kafka distribution", { time
   before(async () => {
     assert.ok(fs.existsSync(path.join(KAFKA_DIST, "libs")), `no Kafka jars at ${KAFKA_DIST}; run scripts/dataplane install`);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "coexist-docker-kafka-"));
-    ports = { internal: await freePort(), host: await freePort(), controller: await freePort() };
+    ports = { internal: await freePort(), host: await freePort(), controller: await freePort(), local: await freePort() };
     fakeKafkaHome(path.join(dir, "kafka"));
     await startBroker();
     const admin = new Admin({ clientId: "coexist-it-docker-admin", bootstrapBrokers: bootstrap("internal"), sasl: as(KAFKA_ADMIN_USER), retries: 0, timeout: 10_000 });
@@ -281,8 +291,9 @@ describe("the Docker broker's entrypoint on the real Kafka distribution", { time
       // (describeGroups would decode the members' metadata as the consumer protocol; Connect's is its own.)
       const groups = await admin.listGroups();
       assert.ok(groups.has(connectGroup), `Connect's group among ${[...groups.keys()].join(", ")}`);
-      const res = await fetch(`http://127.0.0.1:${restPort}/connectors`, { headers: { authorization: `Basic ${Buffer.from(`${CONNECT_REST_USER}:${restPassword}`).toString("base64")}` } });
-      assert.equal(res.status, 200);
+      // The REST resources come up after the herder (404 until then).
+      const authorization = `Basic ${Buffer.from(`${CONNECT_REST_USER}:${restPassword}`).toString("base64")}`;
+      await eventually("Connect's REST API", async () => ((await fetch(`http://127.0.0.1:${restPort}/connectors`, { headers: { authorization } })).status === 200 ? true : undefined), 60_000, 1000);
       // The worker's properties carry no password: the login is in the JAAS file alone.
       assert.ok(!fs.readFileSync(path.join(connectDir, "worker.properties"), "utf8").includes(logins[access.connect.user]!));
     } finally {
@@ -291,21 +302,31 @@ describe("the Docker broker's entrypoint on the real Kafka distribution", { time
     }
   });
 
-  it("refuses to start on a log dir formatted before the broker had SCRAM users, naming the fix", () => {
-    const old = path.join(dir, "old");
-    fs.mkdirSync(path.join(old, "data"), { recursive: true });
-    fs.writeFileSync(path.join(old, "data", "meta.properties"), "version=1\n");
-    fs.mkdirSync(path.join(old, "kafka"));
-    const inputs = writeInputs(old, path.join(old, "data"));
-    const result = (() => {
-      try {
-        execFileSync("bash", [SCRIPT], { env: startEnv(old, inputs), encoding: "utf8", stdio: "pipe" });
-        return { status: 0, stderr: "" };
-      } catch (e) {
-        return e as { status: number; stderr: string };
-      }
-    })();
-    assert.equal(result.status, 1);
-    assert.match(result.stderr, /formatted before the broker had SCRAM users.*fix: remove the stack's kafka volume/);
+  it("upserts the SCRAM users at every start: after a restart with a new password the new one works and the old one is refused", async () => {
+    await stopBroker();
+    const worker = access.worker.user;
+    const old = logins[worker]!;
+    logins[worker] = password();
+    await startBroker(path.join(dir, "data"));
+    await eventually("the worker's new password", async () => (await produce(worker, dlqTopic(topicPrefix), "after rotation"), true), 120_000, 2000);
+    await assert.rejects(produce(undefined, dlqTopic(topicPrefix), "x", { ...as(worker), password: old }), refused("the old password"));
+  });
+
+  it("adds the SCRAM users to a log dir formatted before the broker had any (a dev volume from before SASL)", async () => {
+    await stopBroker();
+    const logDir = path.join(dir, "pre-sasl");
+    const conf = path.join(dir, "pre-sasl.properties");
+    fs.writeFileSync(conf, renderBrokerProperties({ internalHost: "127.0.0.1", internalPort: ports.internal, hostPort: ports.host, controllerPort: ports.controller, localPort: ports.local, logDir }));
+    execFileSync(path.join(dir, "kafka", "bin", "kafka-storage.sh"), ["format", "--cluster-id", "MkU3OEVBNTcwNTJENDM2Qk", "--config", conf], { stdio: "pipe" });
+    assert.ok(fs.existsSync(path.join(logDir, "meta.properties")) && !fs.existsSync(path.join(logDir, ".coexist-scram-sha-512")));
+    await startBroker(logDir);
+    const admin = new Admin({ clientId: "coexist-it-docker-worker", bootstrapBrokers: bootstrap("internal"), sasl: as(access.worker.user), retries: 0, timeout: 5_000 });
+    try {
+      assert.deepEqual(await admin.listTopics(), [], "the worker logs in, and sees no topic it may not describe");
+    } finally {
+      await admin.close();
+    }
+    // The marker is written once every user is upserted, a moment after the worker's own.
+    await eventually("the reconcile's marker", async () => (/^reconciled /m.test(fs.readFileSync(path.join(logDir, ".coexist-scram-sha-512"), "utf8")) ? true : undefined), 60_000, 1000);
   });
 });

@@ -3,9 +3,10 @@
 #
 # Renders the runtime server.properties from the plain one the stack uploads plus the secret files
 # (the inter-broker and controller logins), formats the KRaft log dir with every SCRAM user on the
-# first start, then runs Kafka. Passwords come from files only: neither the container's env nor its
-# command line (what `docker inspect` shows) holds one. They are in kafka-storage's argv for the
-# second it formats, visible to processes inside this container only.
+# first start, then runs Kafka and, beside it, upserts every SCRAM user on each start. Passwords
+# come from files only: neither the container's env nor its command line (what `docker inspect`
+# shows) holds one. They are in kafka-storage's and
+# kafka-configs' argv for the seconds they run, visible to processes inside this container only.
 #
 # Inputs (defaults are the container's paths; the real-broker test points them elsewhere):
 #   $COEXIST_KAFKA_CONF/server.properties   listeners, authorizer, super users: no secret
@@ -18,7 +19,7 @@ KAFKA_HOME=${KAFKA_HOME:-/opt/kafka}
 CONF=${COEXIST_KAFKA_CONF:-/etc/coexist/kafka}
 SECRETS=${COEXIST_KAFKA_SECRETS:-/etc/coexist/kafka-secrets}
 RUN=${COEXIST_KAFKA_RUN:-/tmp/coexist-kafka}
-# Written into the log dir once formatted with SCRAM users; a dir without it predates SASL.
+# Written into the log dir when formatted with SCRAM users, appended to at each reconcile.
 MARKER=.coexist-scram-sha-512
 
 die() { printf 'coexist kafka: %s\n' "$*" >&2; exit 1; }
@@ -64,6 +65,8 @@ SCRAM='org.apache.kafka.common.security.scram.ScramLoginModule required'
   printf 'listener.name.host.scram-sha-512.sasl.jaas.config=%s;\n' "$SCRAM"
   # KRaft controllers cannot check SCRAM (its credentials are in the metadata they serve): one static PLAIN user.
   printf 'listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="controller" password="%s" user_controller="%s";\n' "$CONTROLLER_PASSWORD" "$CONTROLLER_PASSWORD"
+  # The same static user on the loopback LOCAL listener, where reconcile_users logs in.
+  printf 'listener.name.local.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_controller="%s";\n' "$CONTROLLER_PASSWORD"
 } >"$RUN/server.properties"
 # The healthcheck's client config (kafka-broker-api-versions --command-config), as the same super user.
 cat >"$RUN/admin-client.properties" <<EOF
@@ -72,8 +75,39 @@ sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=$SCRAM username="$KAFKA_INTER_BROKER_USER" password="$BROKER_PASSWORD";
 EOF
 
+# The LOCAL listener's client config: the static PLAIN user, a super user that needs no SCRAM
+# credential in the metadata (so it works on a log dir that has none yet).
+cat >"$RUN/controller-client.properties" <<EOF
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=PLAIN
+sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="controller" password="$CONTROLLER_PASSWORD";
+EOF
+LOCAL=$(sed -n 's/^listeners=.*LOCAL:\/\/\([^,]*\).*/\1/p' "$CONF/server.properties" | tail -n1)
+[[ -n $LOCAL ]] || die "$CONF/server.properties: listeners must include LOCAL://127.0.0.1:<port>, where the SCRAM users are upserted"
+
+# Every start, every SCRAM user is upserted over the LOCAL listener: a password generated anew, a
+# user added since the format, or a log dir formatted before the broker had SCRAM users converge
+# without a reformat. (The controller listener cannot: the admin client refuses SCRAM calls there.)
+# Runs beside Kafka, from when it answers.
+reconcile_users() {
+  # A small heap: the container's KAFKA_HEAP_OPTS is the broker's.
+  local configs=(env KAFKA_HEAP_OPTS=-Xmx128m "$KAFKA_HOME/bin/kafka-configs.sh" --bootstrap-server "$LOCAL" --command-config "$RUN/controller-client.properties")
+  local tries=0 user failed=0
+  until "${configs[@]}" --describe --entity-type users >/dev/null 2>&1; do
+    ((++tries < 90)) || { echo "coexist kafka: the broker did not answer on $LOCAL; SCRAM users not reconciled" >&2; return 1; }
+    sleep 2
+  done
+  for user in "${!PASSWORDS[@]}"; do
+    "${configs[@]}" --alter --entity-type users --entity-name "$user" --add-config "SCRAM-SHA-512=[password=${PASSWORDS[$user]}]" >/dev/null \
+      || { failed=1; echo "coexist kafka: upserting SCRAM user $user failed" >&2; }
+  done
+  ((failed == 0)) || return 1
+  echo "coexist kafka: SCRAM users reconciled: ${!PASSWORDS[*]}"
+  printf 'reconciled %s: %s\n' "$(date -u +%FT%TZ)" "${!PASSWORDS[*]}" >>"$LOG_DIR/$MARKER"
+}
+
 if [[ -f $LOG_DIR/meta.properties ]]; then
-  [[ -f $LOG_DIR/$MARKER ]] || die "$LOG_DIR was formatted before the broker had SCRAM users, so no client could log in; fix: remove the stack's kafka volume (pulumi destroy, or docker volume rm <stack>-kafka-data) and run pulumi up again"
+  [[ -f $LOG_DIR/$MARKER ]] || echo "coexist kafka: $LOG_DIR was formatted before the broker had SCRAM users; adding them once the controller answers"
 else
   args=()
   for user in "${!PASSWORDS[@]}"; do
@@ -84,4 +118,5 @@ else
   printf 'SCRAM-SHA-512 users formatted %s: %s\n' "$(date -u +%FT%TZ)" "${!PASSWORDS[*]}" >"$LOG_DIR/$MARKER"
 fi
 
+reconcile_users &
 exec "$KAFKA_HOME/bin/kafka-server-start.sh" "$RUN/server.properties"

@@ -24,6 +24,8 @@ export interface KafkaBrokerArgs {
 export const KAFKA_HOST = "kafka";
 export const KAFKA_INTERNAL_PORT = 9092;
 export const KAFKA_CONTROLLER_PORT = 9093;
+/** Docker: the entrypoint's loopback listener (container-auth.ts). */
+export const KAFKA_LOCAL_PORT = 9094;
 
 /**
  * The Kafka cluster, KRaft only: a single combined broker + controller container on Docker; a
@@ -56,7 +58,7 @@ export class KafkaBroker extends pulumi.ComponentResource {
       this.internalBootstrap = `${KAFKA_HOST}:${KAFKA_INTERNAL_PORT}`;
       this.hostBootstrap = `127.0.0.1:${args.hostPort}`;
       const container = createContainerKafka(name, {
-        target: args.target, host: KAFKA_HOST, internalPort: KAFKA_INTERNAL_PORT, controllerPort: KAFKA_CONTROLLER_PORT,
+        target: args.target, host: KAFKA_HOST, internalPort: KAFKA_INTERNAL_PORT, controllerPort: KAFKA_CONTROLLER_PORT, localPort: KAFKA_LOCAL_PORT,
         hostPort: args.hostPort, clusterId: args.clusterId, access: args.access,
       }, { parent: this, retainOnDelete: opts.retainOnDelete });
       this.ready = container.ready;

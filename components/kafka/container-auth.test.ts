@@ -15,23 +15,23 @@ const access = kafkaAccess({
   connect: { user: "shop-connect", group: "shop-connect", internalTopics: { configs: "shop-connect.configs", offsets: "shop-connect.offsets", status: "shop-connect.status" } },
   worker: { user: "shop-sync", group: "shop-sync" },
 });
-const listeners = { internalHost: "kafka", internalPort: 9092, hostPort: 19092, controllerPort: 9093, logDir: "/var/lib/kafka/data" };
+const listeners = { internalHost: "kafka", internalPort: 9092, hostPort: 19092, controllerPort: 9093, localPort: 9094, logDir: "/var/lib/kafka/data" };
 
 describe("the Docker broker's config", () => {
   it("refuses a host port equal to the internal or controller port, naming the config key", () => {
-    assert.throws(() => renderBrokerProperties({ ...listeners, hostPort: 9093 }), /coexist:kafka\.port must not be 9092 or 9093/);
+    assert.throws(() => renderBrokerProperties({ ...listeners, hostPort: 9093 }), /coexist:kafka\.port must not be 9092, 9093 or 9094/);
     assert.throws(() => renderBrokerProperties({ ...listeners, hostPort: 70000 }), /hostPort must be a TCP port, got 70000/);
   });
 
   it("advertises the private network's name to containers and loopback to the host", () => {
     const conf = renderBrokerProperties(listeners);
-    assert.match(conf, /^advertised\.listeners=INTERNAL:\/\/kafka:9092,HOST:\/\/127\.0\.0\.1:19092$/m);
+    assert.match(conf, /^advertised\.listeners=INTERNAL:\/\/kafka:9092,HOST:\/\/127\.0\.0\.1:19092,LOCAL:\/\/127\.0\.0\.1:9094$/m);
     assert.doesNotMatch(conf, /password/i, "no secret in the plain config");
   });
 
   it("needs the admin among the logins, and one login per user", () => {
     const login = (user: string) => ({ user, password: pulumi.output("p") });
-    const base = { host: "kafka", internalPort: 9092, hostPort: 19092, controllerPort: 9093, clusterId: "MkU3OEVBNTcwNTJENDM2Qk", controllerPassword: pulumi.output("c") };
+    const base = { host: "kafka", internalPort: 9092, hostPort: 19092, controllerPort: 9093, localPort: 9094, clusterId: "MkU3OEVBNTcwNTJENDM2Qk", controllerPassword: pulumi.output("c") };
     assert.throws(() => saslBrokerService({ ...base, logins: [login("shop-sync")] }), /must include admin/);
     assert.throws(() => saslBrokerService({ ...base, logins: [login("admin"), login("admin")] }), /two logins share a user name/);
   });

@@ -51,6 +51,8 @@ export interface BrokerListeners {
   readonly hostPort: number;
   /** KRaft's controller listener; bound to the container's loopback only. */
   readonly controllerPort: number;
+  /** The entrypoint's own listener (PLAIN, the static `controller` user); the container's loopback only. */
+  readonly localPort: number;
   readonly logDir: string;
 }
 
@@ -59,11 +61,11 @@ export interface BrokerListeners {
  * and its super users. broker-start.sh appends the JAAS logins (secret) at start.
  */
 export function renderBrokerProperties(l: BrokerListeners, adminUser: string = KAFKA_ADMIN_USER): string {
-  for (const [field, port] of [["internalPort", l.internalPort], ["hostPort", l.hostPort], ["controllerPort", l.controllerPort]] as const) {
+  for (const [field, port] of [["internalPort", l.internalPort], ["hostPort", l.hostPort], ["controllerPort", l.controllerPort], ["localPort", l.localPort]] as const) {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`kafka broker: ${field} must be a TCP port, got ${port}`);
   }
-  if (new Set([l.internalPort, l.hostPort, l.controllerPort]).size !== 3) {
-    throw new Error(`kafka broker: the internal (${l.internalPort}), host (${l.hostPort}) and controller (${l.controllerPort}) ports must differ; fix: coexist:kafka.port must not be ${l.internalPort} or ${l.controllerPort}`);
+  if (new Set([l.internalPort, l.hostPort, l.controllerPort, l.localPort]).size !== 4) {
+    throw new Error(`kafka broker: the internal (${l.internalPort}), host (${l.hostPort}), controller (${l.controllerPort}) and local (${l.localPort}) ports must differ; fix: coexist:kafka.port must not be ${l.internalPort}, ${l.controllerPort} or ${l.localPort}`);
   }
   return [
     "# Rendered by components/kafka/container-auth.ts: one combined broker and KRaft controller.",
@@ -73,14 +75,17 @@ export function renderBrokerProperties(l: BrokerListeners, adminUser: string = K
     "controller.listener.names=CONTROLLER",
     // Two client listeners because containers and the host resolve the broker differently; both
     // ask for a SCRAM login. No TLS: the traffic stays on one host (the private network, loopback).
-    `listeners=INTERNAL://:${l.internalPort},HOST://:${l.hostPort},CONTROLLER://127.0.0.1:${l.controllerPort}`,
-    `advertised.listeners=INTERNAL://${l.internalHost}:${l.internalPort},HOST://127.0.0.1:${l.hostPort}`,
-    "listener.security.protocol.map=INTERNAL:SASL_PLAINTEXT,HOST:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+    // LOCAL, on the container's loopback, is where broker-start.sh upserts the SCRAM users as the
+    // static PLAIN user: it works before any SCRAM credential exists (a log dir from before SASL).
+    `listeners=INTERNAL://:${l.internalPort},HOST://:${l.hostPort},LOCAL://127.0.0.1:${l.localPort},CONTROLLER://127.0.0.1:${l.controllerPort}`,
+    `advertised.listeners=INTERNAL://${l.internalHost}:${l.internalPort},HOST://127.0.0.1:${l.hostPort},LOCAL://127.0.0.1:${l.localPort}`,
+    "listener.security.protocol.map=INTERNAL:SASL_PLAINTEXT,HOST:SASL_PLAINTEXT,LOCAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
     "inter.broker.listener.name=INTERNAL",
     `sasl.enabled.mechanisms=${KAFKA_SASL_MECHANISM}`,
     `sasl.mechanism.inter.broker.protocol=${KAFKA_SASL_MECHANISM}`,
     "sasl.mechanism.controller.protocol=PLAIN",
     "listener.name.controller.sasl.enabled.mechanisms=PLAIN",
+    "listener.name.local.sasl.enabled.mechanisms=PLAIN",
     // Deny by default: only the broker, its controller and the admin bypass ACLs.
     "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
     "allow.everyone.if.no.acl.found=false",
@@ -108,6 +113,7 @@ export interface SaslBrokerServiceArgs {
   readonly internalPort: number;
   readonly hostPort: number;
   readonly controllerPort: number;
+  readonly localPort: number;
   readonly clusterId: string;
   /** Every SCRAM user the broker is formatted with; `admin` among them. */
   readonly logins: readonly KafkaLogin[];
@@ -134,7 +140,7 @@ export function saslBrokerService(args: SaslBrokerServiceArgs): ServiceSpec {
       { path: START_SCRIPT, content: brokerStartScript(), mode: "0555" },
       {
         path: `${CONF_DIR}/server.properties`,
-        content: renderBrokerProperties({ internalHost: args.host, internalPort: args.internalPort, hostPort: args.hostPort, controllerPort: args.controllerPort, logDir: LOG_DIR }),
+        content: renderBrokerProperties({ internalHost: args.host, internalPort: args.internalPort, hostPort: args.hostPort, controllerPort: args.controllerPort, localPort: args.localPort, logDir: LOG_DIR }),
         mode: "0444",
       },
       // The image runs Kafka as its unprivileged appuser, and uploads belong to root: readable by
@@ -229,6 +235,7 @@ export interface ContainerKafkaArgs {
   readonly host: string;
   readonly internalPort: number;
   readonly controllerPort: number;
+  readonly localPort: number;
   readonly hostPort: number;
   readonly clusterId: string;
   readonly access: KafkaAccess;
@@ -241,7 +248,7 @@ export interface ContainerKafkaArgs {
 export function createContainerKafka(name: string, args: ContainerKafkaArgs, opts: { parent: pulumi.Resource; retainOnDelete?: boolean }): { ready: pulumi.Resource[]; logins: ContainerKafkaLogins } {
   const { logins, controllerPassword } = generateContainerKafkaLogins(name, args.access, { parent: opts.parent });
   const broker = deploy(`${name}-broker`, saslBrokerService({
-    host: args.host, internalPort: args.internalPort, hostPort: args.hostPort, controllerPort: args.controllerPort, clusterId: args.clusterId,
+    host: args.host, internalPort: args.internalPort, hostPort: args.hostPort, controllerPort: args.controllerPort, localPort: args.localPort, clusterId: args.clusterId,
     logins: [logins.admin, logins.connect, logins.worker], controllerPassword,
   }), args.target, opts);
   const acls = new ContainerKafkaAcls(`${name}-acls`, { access: args.access, bootstrapServers: [`127.0.0.1:${args.hostPort}`], admin: logins.admin }, { parent: opts.parent, dependsOn: broker.ready });

@@ -74,17 +74,17 @@ export class Platform extends pulumi.ComponentResource {
 
     // Kafka, then its topics (unless the platform team made them) and its clients' logins.
     const connectGroup = `${args.topicPrefix}-connect`;
-    const kafka = kafkaFor(`${name}-kafka`, args.kafka, { target, stack: args.stack }, stateful);
+    const access = stackKafkaAccess(args.topicPrefix, args.captures);
+    const kafka = kafkaFor(`${name}-kafka`, args.kafka, { target, stack: args.stack, access }, stateful);
     const topics = kafka.topics === undefined ? [] : Object.values(new KafkaTopics(`${name}-topics`, {
       ...args.kafka, topicPrefix: args.topicPrefix, captures: args.captures, connectGroup, via: kafka.topics,
     }, { ...stateful, dependsOn: kafka.ready }).topics);
-    const access = stackKafkaAccess(args.topicPrefix, args.captures);
     const clients = kafkaClients(`${name}-kafka`, kafka, access, { parent: this });
 
     // Kafka Connect and the connector.
     const connect = connectFor(`${name}-connect`, args.connect, {
       target, bootstrapServers: kafka.bootstrapServers, groupId: connectGroup, replicationFactor: args.kafka.replicationFactor,
-      sourcePassword: s.debeziumPassword, kafkaAuth: clients.connectAuth, restPassword: s.connectPassword,
+      sourcePassword: s.debeziumPassword, kafkaAuth: clients.connectAuth, kafkaLogin: clients.connectLogin, restPassword: s.connectPassword,
     }, { parent: this, dependsOn: [...topics, ...clients.users] });
     const connectorName = `${args.topicPrefix}-postgres-source`;
     new DebeziumConnector(`${name}-connector`, {
@@ -133,6 +133,7 @@ export class Platform extends pulumi.ComponentResource {
       mongo: mongo.access,
       postgresReader: reader,
       kafkaSecretRefEnv: clients.workerSecretRefEnv,
+      kafkaPassword: clients.workerPassword,
       replicas: args.workers.replicas,
       reconcileSchedule: args.workers.reconcileSchedule,
       metricsHostPort: site.hostPorts.metrics,

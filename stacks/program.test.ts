@@ -135,11 +135,13 @@ describe("dev program", () => {
     }
   });
 
-  it("configures the kafka provider for the plaintext dev listener", () => {
-    const provider = run.one("pulumi:providers:kafka").inputs;
+  it("logs the topics' kafka provider in as the broker's admin (SCRAM-SHA-512 on the loopback listener, no TLS)", () => {
+    const provider = run.one("pulumi:providers:kafka", "topics-provider").inputs;
     // Provider inputs reach the engine as strings.
     assert.equal(String(provider.tlsEnabled), "false");
     assert.deepEqual(JSON.parse(String(provider.bootstrapServers)), ["127.0.0.1:19092"]);
+    assert.equal(provider.saslMechanism, "scram-sha512");
+    assert.equal(provider.saslUsername, "admin");
   });
 
   it("enables the file config provider on Connect, and the connector only references the password", () => {
@@ -151,7 +153,7 @@ describe("dev program", () => {
   });
 
   it("puts each credential only where it belongs, and only as a secret", () => {
-    const generated = { connectRest: "generated-coexist-connect-rest-password", reconciler: "generated-coexist-reconciler-password", slotReader: "generated-coexist-slot-reader-password", mongoApp: "generated-coexist-mongodb-app-password", keyFile: "generated-coexist-mongodb-keyfile" };
+    const generated = { kafkaAdmin: "generated-coexist-kafka-admin-password", kafkaConnect: "generated-coexist-kafka-connect-password", kafkaWorker: "generated-coexist-kafka-worker-password", kafkaController: "generated-coexist-kafka-controller-password", connectRest: "generated-coexist-connect-rest-password", reconciler: "generated-coexist-reconciler-password", slotReader: "generated-coexist-slot-reader-password", mongoApp: "generated-coexist-mongodb-app-password", keyFile: "generated-coexist-mongodb-keyfile" };
     const C = CONTAINER;
     const leaks = credentialLeaks(run.resources, { ...PASSWORDS, ...KONG, ...generated }, {
       "coexist:postgresPassword": [
@@ -160,6 +162,14 @@ describe("dev program", () => {
         { type: "pulumi-nodejs:dynamic/coexist:SqlScript", name: /-heartbeat-table$/, input: "connection" },
       ],
       "coexist:debeziumPassword": [{ type: "postgresql:index/role:Role", name: /-cdc-role$/, input: "password" }, { type: C, name: /-connect-worker$/, input: "uploads" }],
+      kafkaAdmin: [
+        { type: C, name: /-kafka-broker$/, input: "uploads" },
+        { type: "pulumi:providers:kafka", name: /-topics-provider$/, input: "saslPassword" },
+        { type: "pulumi:providers:kafka", name: /-kafka-acls-provider$/, input: "saslPassword" },
+      ],
+      kafkaConnect: [{ type: C, name: /-kafka-broker$/, input: "uploads" }, { type: C, name: /-connect-worker$/, input: "uploads" }],
+      kafkaWorker: [{ type: C, name: /-kafka-broker$/, input: "uploads" }, { type: C, name: /-sync-0$/, input: "uploads" }],
+      kafkaController: [{ type: C, name: /-kafka-broker$/, input: "uploads" }],
       connectRest: [{ type: C, name: /-connect-worker$/, input: "uploads" }, { type: "pulumi-nodejs:dynamic/coexist:Connector", name: /-connector-registration$/, input: "connectUrl" }],
       "coexist:mongodbPassword": [{ type: C, name: /-mongodb-server$/, input: "uploads" }, { type: C, name: /-mongodb-init$/, input: "envs" }],
       reconciler: [

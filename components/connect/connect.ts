@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceSpec } from "../runtime";
 import { images } from "../versions";
+import type { KafkaLogin } from "../kafka/container-auth";
 import { connectInternalTopics } from "../kafka/topics";
+import { connectJaasFile, connectSaslEnv } from "./container-auth";
 
 /** The Docker worker's settings: what connectService renders. */
 export interface ConnectServiceArgs {
@@ -15,6 +17,8 @@ export interface ConnectServiceArgs {
   readonly sourcePassword: pulumi.Input<string>;
   /** Replication factor of the internal topics. @default 1 */
   readonly replicationFactor?: number;
+  /** Connect's SCRAM login on the stack's broker. @default none: an unauthenticated client */
+  readonly kafkaLogin?: KafkaLogin;
 }
 
 /** The REST API's one user (Docker); its password is generated and kept in the stack's state. */
@@ -75,7 +79,7 @@ export function connectService(args: ConnectServiceArgs & { restPassword: pulumi
   return {
     host: CONNECT_HOST,
     image: images.connect,
-    env: connectWorkerEnv(args),
+    env: { ...connectWorkerEnv(args), ...(args.kafkaLogin ? connectSaslEnv() : {}) },
     ports: [{ name: "rest", container: CONNECT_REST_PORT, host: args.restHostPort }],
     files: [
       {
@@ -85,7 +89,7 @@ export function connectService(args: ConnectServiceArgs & { restPassword: pulumi
         // Connect runs as the image's unprivileged user, not root.
         mode: "0444",
       },
-      { path: `${REST_AUTH_DIR}/jaas.conf`, content: restJaasConfig(`${REST_AUTH_DIR}/users.properties`), mode: "0444" },
+      { path: `${REST_AUTH_DIR}/jaas.conf`, ...connectJaasFile(restJaasConfig(`${REST_AUTH_DIR}/users.properties`), args.kafkaLogin), mode: "0444" },
       { path: `${REST_AUTH_DIR}/users.properties`, content: pulumi.interpolate`${CONNECT_REST_USER}: ${args.restPassword}\n`, secret: true, mode: "0444" },
     ],
     // The password is read from the file at check time: it never sits in the container's config.

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { KafkaLogin } from "../kafka/container-auth";
 import type { ConnectConfig } from "../platform-config";
 import { dockerTargetFor, kubernetesTargetFor, Target } from "../runtime";
 import { ConnectContainer } from "./container";
@@ -18,6 +19,8 @@ export interface ConnectForArgs {
   readonly sourcePassword?: pulumi.Input<string>;
   /** Connect's KafkaUser on a Strimzi cluster. @default none */
   readonly kafkaAuth?: { readonly user: string; readonly cluster: string };
+  /** Connect's SCRAM login on the Docker broker. @default none */
+  readonly kafkaLogin?: KafkaLogin;
   /** An external REST API's password (coexist:connectPassword). @default none */
   readonly restPassword?: pulumi.Input<string>;
 }
@@ -31,7 +34,7 @@ export function connectFor(name: string, config: ConnectConfig, args: ConnectFor
   const cluster = { bootstrapServers: args.bootstrapServers.join(","), groupId: args.groupId, replicationFactor: args.replicationFactor };
   switch (config.mode) {
     case "container":
-      return new ConnectContainer(name, { ...cluster, target: dockerTargetFor(args.target, name), restHostPort: config.port, sourcePassword: sourcePassword() }, opts).endpoint;
+      return new ConnectContainer(name, { ...cluster, target: dockerTargetFor(args.target, name), restHostPort: config.port, sourcePassword: sourcePassword(), kafkaLogin: args.kafkaLogin }, opts).endpoint;
     case "strimzi":
       return new ConnectStrimzi(name, { ...cluster, ...config, target: kubernetesTargetFor(args.target, name), sourcePassword: sourcePassword(), kafkaAuth: args.kafkaAuth }, opts).endpoint;
     case "external":

@@ -5,6 +5,7 @@ import { Capture } from "../capture";
 import { cdcTopics, dlqTopic, heartbeatTopic } from "../connect/connector-config";
 import { customResource } from "../kubernetes/custom-resource";
 import { KubernetesTarget } from "../runtime";
+import { adminProviderArgs, KafkaLogin } from "./container-auth";
 import { STRIMZI_API } from "./strimzi-api";
 
 export interface TopicSpec {
@@ -59,7 +60,7 @@ export function topicPlan(input: TopicPlanInput): TopicSpec[] {
 /** How the stack creates topics. */
 export type TopicsVia =
   /** The Kafka admin API through the kafka provider, from where Pulumi runs (Docker). */
-  | { readonly kind: "provider"; readonly bootstrapServers: string[]; /** @default false */ readonly tls?: boolean }
+  | { readonly kind: "provider"; readonly bootstrapServers: string[]; /** @default false */ readonly tls?: boolean; /** The Docker broker's admin (SCRAM-SHA-512); none: no login. */ readonly login?: KafkaLogin }
   /** KafkaTopic resources that Strimzi's topic operator reconciles (Kubernetes). */
   | { readonly kind: "strimzi"; readonly target: KubernetesTarget; readonly cluster: string };
 
@@ -88,10 +89,10 @@ export class KafkaTopics extends pulumi.ComponentResource {
         }, { parent: this, provider: via.target.provider, dependsOn: opts.dependsOn, retainOnDelete: opts.retainOnDelete });
       }
     } else {
-      // The provider defaults to TLS on; the dev listener is plaintext on loopback.
+      // The provider defaults to TLS on; the dev listener is SASL without TLS on loopback.
       const provider = new kafka.Provider(
         `${name}-provider`,
-        { bootstrapServers: via.bootstrapServers, tlsEnabled: via.tls ?? false, skipTlsVerify: false },
+        via.login ? adminProviderArgs(via.bootstrapServers, via.login) : { bootstrapServers: via.bootstrapServers, tlsEnabled: via.tls ?? false, skipTlsVerify: false },
         { parent: this, dependsOn: opts.dependsOn },
       );
       for (const t of topicPlan(args)) {

@@ -21,6 +21,11 @@ export interface SyncWorkersArgs {
   readonly postgresReader: PostgresReader;
   /** Kubernetes: the sync worker's Kafka password and CA, from the User Operator's and the cluster CA's Secrets (none: no Kafka auth). */
   readonly kafkaSecretRefEnv?: Readonly<Record<string, { readonly secret: string; readonly key: string }>>;
+  /**
+   * Docker: the sync worker's Kafka password (none: no Kafka login). Uploaded as a secret file and
+   * read into KAFKA_SASL_PASSWORD by the container's shell at start, so `docker inspect` shows neither.
+   */
+  readonly kafkaPassword?: pulumi.Output<string>;
   /** @default 1 */
   readonly replicas?: number;
   /** Five-field cron expression for the reconciler. */
@@ -77,6 +82,7 @@ export function syncService(args: SyncWorkersArgs, which: { replica?: number; re
     user: WORKER_UID,
     env: { COEXIST_CONFIG: JSON.stringify(args.config), NODE_ENV: "production" },
     ...withKafkaEnv(mongoEnv(args.mongo), args.kafkaSecretRefEnv),
+    ...(args.kafkaPassword ? withKafkaPasswordFile(args.kafkaPassword) : {}),
     ports: [{ name: HEALTH, container: port, host: replica === 0 ? args.metricsHostPort : undefined }],
     replicas: which.replicas,
     healthcheck: {
@@ -130,6 +136,18 @@ export function slotExporterService(image: pulumi.Input<string>, m: NonNullable<
 
 function withKafkaEnv(env: Pick<ServiceSpec, "secretEnv" | "secretRefEnv">, kafka: SyncWorkersArgs["kafkaSecretRefEnv"]): Pick<ServiceSpec, "secretEnv" | "secretRefEnv"> {
   return kafka ? { ...env, secretRefEnv: { ...env.secretRefEnv, ...kafka } } : env;
+}
+
+/** Where the Docker sync worker's Kafka password is uploaded. */
+export const KAFKA_PASSWORD_FILE = "/run/secrets/coexist/kafka-sasl-password";
+
+/** The worker reads KAFKA_SASL_PASSWORD (workers/src/runtime/config.ts): the shell fills it from the file, then becomes node. */
+function withKafkaPasswordFile(password: pulumi.Output<string>): Pick<ServiceSpec, "command" | "files"> {
+  return {
+    command: ["sh", "-ec", `KAFKA_SASL_PASSWORD="$(cat ${KAFKA_PASSWORD_FILE})"; export KAFKA_SASL_PASSWORD; exec node dist/sync/main.js`],
+    // The worker runs as its unprivileged user and uploads belong to root.
+    files: [{ path: KAFKA_PASSWORD_FILE, content: password, secret: true, mode: "0444" }],
+  };
 }
 
 function postgresEnv(reader: PostgresReader): Pick<ServiceSpec, "secretEnv" | "secretRefEnv"> {

@@ -1,3 +1,9 @@
+import type { Capture } from "../../components/capture";
+import { kafkaAccess } from "../../components/kafka/acls";
+import { aclResourceName, containerAclBindings } from "../../components/kafka/container-auth";
+import { connectInternalTopics } from "../../components/kafka/topics";
+import { projectConfig } from "../stack-files";
+
 /**
  * The intended differences between the program and the resource-graph snapshots under
  * stacks/graph/snapshots/ (recorded on the pre-redesign program, commit noted in README.md there).
@@ -69,4 +75,53 @@ export const INTENDED_CHANGES: readonly IntendedChange[] = [
     added: true,
     why: "the entity operator's egress under default-deny: the brokers' replication listener, DNS and the API server",
   }),
+  ...dockerKafkaAuth(["dev", "pr-42"]),
 ];
+
+/**
+ * Issue 16 §3 on the Docker target: Kafka authenticates (SASL/SCRAM-SHA-512) and authorises every
+ * client. The broker container is replaced (its volume, the log dir, keeps its URN), each client
+ * gets a generated password, and the ACLs of components/kafka/acls.ts become kafka.Acl resources.
+ */
+function dockerKafkaAuth(stacks: readonly string[]): IntendedChange[] {
+  const platform = (stack: string) => `urn:pulumi:${stack}::coexist::coexist:index:Platform`;
+  // dev and pr-<n> both capture Pulumi.yaml's tables under topic prefix "coexist".
+  const captures = (projectConfig()["coexist:capture"] as { table: string }[]).map((c) => ({ table: c.table }) as Capture);
+  const connectGroup = "coexist-connect";
+  const access = kafkaAccess({
+    topicPrefix: "coexist",
+    captures,
+    connect: { user: "coexist-connect", group: connectGroup, internalTopics: connectInternalTopics(connectGroup) },
+    worker: { user: "coexist-sync", group: "coexist-sync" },
+  });
+  return stacks.flatMap((stack): IntendedChange[] => {
+    const broker = `${platform(stack)}$coexist:kafka:KafkaBroker`;
+    const acls = `${broker}$coexist:kafka:ContainerKafkaAcls`;
+    const container = (parent: string, name: string) => `${platform(stack)}$${parent}$docker:index/container:Container::${name}`;
+    return [
+      ...["admin", "connect", "worker", "controller"].map((role) => ({
+        stacks: [stack], urn: `${broker}$pulumi-nodejs:dynamic/coexist:GeneratedSecret::coexist-kafka-${role}-password`, added: true,
+        why: `the ${role === "controller" ? "KRaft controller listener's PLAIN" : `${role}'s SCRAM`} password, generated per stack`,
+      })),
+      { stacks: [stack], urn: `${broker}$coexist:kafka:ContainerKafkaAcls::coexist-kafka-acls`, added: true, why: "the clients' ACLs on the Docker broker" },
+      { stacks: [stack], urn: `${acls}$pulumi:providers:kafka::coexist-kafka-acls-provider`, added: true, why: "the ACLs' provider, logged in as the admin" },
+      ...containerAclBindings(access).map((b) => ({
+        stacks: [stack], urn: `${acls}$kafka:index/acl:Acl::coexist-kafka-acls-${aclResourceName(b)}`, added: true,
+        why: "one binding of kafkaAccess (acls.ts), the description Strimzi's KafkaUsers render too",
+      })),
+      {
+        stacks: [stack], urn: container("coexist:kafka:KafkaBroker", "coexist-kafka-broker"), inputs: ["entrypoints", "envs", "healthcheck", "uploads"],
+        why: "SASL_PLAINTEXT listeners and the StandardAuthorizer: broker-start.sh formats the SCRAM users from secret files, the healthcheck logs in as the admin",
+      },
+      { stacks: [stack], urn: `${platform(stack)}$coexist:kafka:KafkaTopics$pulumi:providers:kafka::coexist-topics-provider`, inputs: ["saslMechanism", "saslPassword", "saslUsername"], why: "the topics' provider logs in as the admin" },
+      {
+        stacks: [stack], urn: container("coexist:connect:KafkaConnect", "coexist-connect-worker"), inputs: ["envs", "uploads"],
+        why: "Connect's clients speak SASL_PLAINTEXT/SCRAM-SHA-512; its JAAS file (now secret) gains the KafkaClient login",
+      },
+      {
+        stacks: [stack], urn: container("coexist:workers:SyncWorkers", "coexist-workers-sync-0"), inputs: ["envs", "command", "uploads"],
+        why: "the sync worker's config gets kafka.sasl; its password is a secret file its shell reads into KAFKA_SASL_PASSWORD",
+      },
+    ];
+  });
+}

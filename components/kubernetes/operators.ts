@@ -14,9 +14,10 @@ import { versions } from "../versions";
  * separately from the charts, because `helm upgrade` never updates CRDs; they are generated from
  * the operators' published API modules by scripts/crds (k8s/operators.md), never copied. The
  * charts are installed pinned, without their CRDs, into the stack's namespace, each watching that
- * namespace only, under a release name of its own. Strimzi's chart still names some cluster-wide
- * RBAC objects without the release, so several stacks on one cluster run the operators once
- * (coexist:kubernetes.operators skip, operatorNamespace) rather than per stack.
+ * namespace only, under a release name of its own. Strimzi's chart names its cluster-wide RBAC
+ * objects without the release; `clusterScopedPerStack` makes two stacks' installs coexist (per-stack
+ * ClusterRoleBindings, shared and retained ClusterRoles), so several stacks on one cluster may each
+ * install the operators, or run them once (coexist:kubernetes.operators skip, operatorNamespace).
  */
 
 /** Operator names as pinned in versions.json "operators" (k8s/operators.md). */
@@ -132,7 +133,7 @@ export class Operators extends pulumi.ComponentResource {
           // CRDs are the stack's own resources above; a chart must never install (or later skip updating) them.
           skipCrds: true,
           values: namespacedValues(op, t.namespaceName, pin.values),
-        }, { parent: this, provider: t.provider, dependsOn: crds });
+        }, { parent: this, provider: t.provider, dependsOn: crds, transforms: [clusterScopedPerStack(releaseName(op, t.namespaceName), t.namespaceName)] });
         this.ready.push(chart);
       }
     }
@@ -143,6 +144,52 @@ export class Operators extends pulumi.ComponentResource {
 /** A Helm release name per stack and operator (a DNS label, at most 53 characters as Helm requires). */
 export function releaseName(op: Operator, namespace: string): string {
   return `${op}-${namespace}`.slice(0, 53).replace(/-+$/, "");
+}
+
+const CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
+const CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
+
+interface ObjectMeta {
+  readonly name?: string;
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+}
+
+/**
+ * Makes a chart's cluster-scoped RBAC objects that are named without its release (Strimzi 1.2.0:
+ * the ClusterRoles `strimzi-cluster-operator-{namespaced,global,leader-election,watched}`,
+ * `strimzi-kafka-broker`, `strimzi-entity-operator`, `strimzi-kafka-client`, and the
+ * ClusterRoleBindings `strimzi-cluster-operator` and `…-kafka-{broker,client}-delegation`) coexist
+ * with another stack's install of the same chart:
+ * - a ClusterRoleBinding binds this release's ServiceAccount, so it is the stack's own: its name
+ *   gains the namespace, and it goes with the stack;
+ * - a ClusterRole keeps its name, because the operator refers to some by name
+ *   (`strimzi-kafka-broker` and `strimzi-kafka-client` in the bindings it makes for rack awareness).
+ *   It is shared like the CRDs: the `release` label is dropped, so every stack of one chart
+ *   version applies the same object (server-side apply: co-owned, no conflict), and it is retained
+ *   on destroy, since another stack's bindings may still refer to it.
+ * Objects whose name includes the release (CloudNativePG's) are left alone.
+ */
+export function clusterScopedPerStack(release: string, namespace: string): pulumi.ResourceTransform {
+  return (args) => {
+    if (args.type !== CLUSTER_ROLE && args.type !== CLUSTER_ROLE_BINDING) return undefined;
+    const metadata = (args.props.metadata ?? {}) as ObjectMeta;
+    if (metadata.name === undefined || metadata.name.includes(release)) return undefined;
+    if (args.type === CLUSTER_ROLE_BINDING) {
+      return { props: { ...args.props, metadata: { ...metadata, name: perStackName(metadata.name, namespace) } }, opts: args.opts };
+    }
+    const { release: _, ...labels } = metadata.labels ?? {};
+    return {
+      props: { ...args.props, metadata: { ...metadata, labels, annotations: { ...metadata.annotations, "pulumi.com/patchForce": "true" } } },
+      opts: { ...args.opts, retainOnDelete: true },
+    };
+  };
+}
+
+/** `<name>-<namespace>`, within the 253 characters of an object name. */
+export function perStackName(name: string, namespace: string): string {
+  const suffix = `-${namespace}`;
+  return `${name.slice(0, 253 - suffix.length)}${suffix}`;
 }
 
 /**

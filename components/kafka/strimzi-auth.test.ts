@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import YAML from "yaml";
 import { TRANSFORMS } from "../capture";
 import { kafkaAccess } from "./acls";
+import { renderStrimziKafkaSpec } from "./strimzi";
 import { renderKafkaUser, renderScramTlsListener, renderStrimziAuthorizationConfig, renderStrimziConnectAuth, STRIMZI_TLS_PORT } from "./strimzi-auth";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -78,6 +79,14 @@ describe("Strimzi renderings of the Kafka access description", () => {
     assert.equal(listener.tls, true);
     assert.equal(listener.port, STRIMZI_TLS_PORT);
     assert.deepEqual(listener.authentication, { type: "scram-sha-512" });
+  });
+
+  it("runs the User Operator, which turns the KafkaUsers into logins and Secrets, in a spec the Kafka v1 schema accepts", () => {
+    const spec = renderStrimziKafkaSpec({ brokers: 3, storageSize: "1Gi", replicationFactor: 3, peers: { connect: { app: "connect" }, workers: { app: "sync" } } });
+    assert.deepEqual(violations(spec, { ...schemaOf("Kafka").properties!.spec!, required: [] }), []);
+    const eo = spec.entityOperator as { topicOperator?: object; userOperator?: object };
+    assert.ok(eo.userOperator, "entityOperator.userOperator: without it no KafkaUser is reconciled and neither Connect nor the worker can log in");
+    assert.ok(eo.topicOperator, "entityOperator.topicOperator: the stack's KafkaTopics");
   });
 
   it("renders Connect's login from the User Operator's Secret, accepted by the KafkaConnect v1 schema, with no password in the spec", () => {

@@ -48,7 +48,9 @@ export function renderStrimziKafkaSpec(input: StrimziKafkaInput): Record<string,
       authorization: renderStrimziAuthorizationConfig(),
       config: strimziKafkaConfig(input.replicationFactor),
     },
-    entityOperator: { topicOperator: {} },
+    // The User Operator turns the KafkaUsers (createStrimziKafkaUsers) into SCRAM credentials, ACLs and
+    // the Secrets the clients log in with; without it no client of the TLS listener could log in.
+    entityOperator: { topicOperator: {}, userOperator: {} },
   };
 }
 

@@ -72,6 +72,30 @@ describe("the namespace's network rules", () => {
     assert.equal(admitted(policies, { pod: { namespace: NS, labels: WORKLOADS.cnpgOperator } }, { ip: "10.96.0.1" }, { port: 443, protocol: "TCP" }), true);
   });
 
+  it("let Strimzi's entity operator reach the brokers' replication listener, DNS and the API server, wherever the cluster operator runs", () => {
+    for (const [shape, n] of [SHAPES[0]!, SHAPES[1]!, SHAPES[2]!]) {
+      const policies: Policy[] = [...DEFAULT_DENY, ...renderPolicies(networkEdges(n)).map((p) => ({ namespace: n.namespace, spec: p.spec }))];
+      const eo: Endpoint = { pod: { namespace: NS, labels: { "strimzi.io/cluster": "kafka", "strimzi.io/kind": "Kafka", "strimzi.io/component-type": "entity-operator", ...WORKLOADS.entityOperator } } };
+      const broker: Endpoint = { pod: { namespace: NS, labels: { "strimzi.io/cluster": "kafka", ...WORKLOADS.kafka } } };
+      const reach = (to: Endpoint, port: number, protocol: "TCP" | "UDP" = "TCP") => admitted(policies, eo, to, { port, protocol });
+      assert.deepEqual([9091, 9090, 9093, 8443].map((port) => reach(broker, port)), [true, false, false, false], `${shape}: the entity operator's ports on the brokers`);
+      assert.equal(reach({ pod: { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } } }, 53, "UDP"), true, `${shape}: DNS`);
+      assert.equal(reach({ ip: "10.96.0.1" }, 443), true, `${shape}: the API server (KafkaTopics, KafkaUsers, the users' Secrets)`);
+      assert.equal(reach({ ip: "8.8.8.8" }, 443), false, `${shape}: nothing else`);
+    }
+  });
+
+  it("let the Strimzi cluster operator reach the brokers' control, replication and agent ports and the API server", () => {
+    for (const [shape, n, opNs] of [[SHAPES[0]![0], SHAPES[0]![1], NS], [SHAPES[2]![0], SHAPES[2]![1], "cnpg-system"]] as const) {
+      const policies: Policy[] = [...DEFAULT_DENY, ...renderPolicies(networkEdges(n)).map((p) => ({ namespace: n.namespace, spec: p.spec }))];
+      const co: Endpoint = { pod: { namespace: opNs, labels: { "strimzi.io/kind": "cluster-operator", ...WORKLOADS.strimziOperator } } };
+      const broker: Endpoint = { pod: { namespace: NS, labels: WORKLOADS.kafka } };
+      assert.deepEqual([9090, 9091, 8443, 9093].map((port) => admitted(policies, co, broker, { port, protocol: "TCP" })), [true, true, true, false], `${shape}: the cluster operator's ports on the brokers`);
+    }
+    const policies: Policy[] = [...DEFAULT_DENY, ...renderPolicies(networkEdges(base)).map((p) => ({ namespace: NS, spec: p.spec }))];
+    assert.equal(admitted(policies, { pod: { namespace: NS, labels: WORKLOADS.strimziOperator } }, { ip: "10.96.0.1" }, { port: 443, protocol: "TCP" }), true);
+  });
+
   it("render one table from the same edges", () => {
     const table = reachabilityTable(networkEdges(base), NS);
     assert.match(table, /^\| from \| to \| ports \| why \|/);

@@ -23,6 +23,8 @@ export const WORKLOADS = {
   mongoInit: { "app.kubernetes.io/component": "mongodb-init" },
   connect: { "strimzi.io/kind": "KafkaConnect" },
   kafka: { "strimzi.io/name": "kafka-kafka" },
+  /** Strimzi's entity operator (topic and user operators) of the Kafka cluster `kafka`: `<cluster>-entity-operator`. */
+  entityOperator: { "strimzi.io/name": "kafka-entity-operator" },
   postgres: { "cnpg.io/cluster": "postgres" },
   /** The MongoDBCommunity operator labels its members app: <name>-svc. */
   mongodb: { app: "mongodb-svc" },
@@ -89,8 +91,13 @@ export function inClusterUpstreams(urls: readonly (string | undefined)[]): { nam
 export const tcp = (...ports: number[]): Port[] => ports.map((port) => ({ port, protocol: "TCP" }));
 const DNS: Port[] = [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }];
 const W = (workload: Workload): End => ({ workload });
-/** Kafka's listener for clients (TLS + SCRAM-SHA-512, the only one), its replication listener and KRaft controllers. */
-export const KAFKA_PORTS = { client: STRIMZI_TLS_PORT, replication: 9091, controller: 9090 };
+/**
+ * Kafka's listener for clients (TLS + SCRAM-SHA-512, the only one), its replication listener (mTLS,
+ * also Strimzi's own tools': the cluster and entity operators), the KRaft controllers' listener, and
+ * the Kafka agent the cluster operator asks for a broker's state during rolling restarts (Strimzi
+ * 1.2.0's KafkaCluster: REPLICATION_PORT 9091, CONTROLPLANE_PORT 9090, KAFKA_AGENT_PORT 8443).
+ */
+export const KAFKA_PORTS = { client: STRIMZI_TLS_PORT, replication: 9091, controller: 9090, agent: 8443 };
 /** CloudNativePG: PostgreSQL and the instance manager's status endpoint the operator polls. */
 export const CNPG_PORTS = { postgres: 5432, status: 8000 };
 
@@ -134,20 +141,25 @@ export function networkEdges(n: NetworkInputs): Edge[] {
     for (const w of ["sync", "connect"] as const) add(W(w), W("kafka"), tcp(KAFKA_PORTS.client), `${w} is a Kafka client`);
     add(W("kafka"), W("kafka"), tcp(KAFKA_PORTS.replication, KAFKA_PORTS.controller), "brokers replicate; KRaft controllers vote");
     if (has("strimzi")) {
-      add(operator("strimziOperator"), W("kafka"), tcp(KAFKA_PORTS.replication, KAFKA_PORTS.controller), "the Strimzi operator administers the brokers");
+      add(operator("strimziOperator"), W("kafka"), tcp(KAFKA_PORTS.replication, KAFKA_PORTS.controller, KAFKA_PORTS.agent), "the Strimzi operator administers the brokers and reads their state during rolls");
+      // The entity operator runs beside the brokers wherever the cluster operator runs.
+      add(W("entityOperator"), W("kafka"), tcp(KAFKA_PORTS.replication), "the topic and user operators manage topics, users and ACLs");
       add(operator("strimziOperator"), W("connect"), tcp(8083), "the Strimzi operator drives Connect's REST API");
     }
   } else {
     for (const w of ["sync", "connect"] as const) external(w, tcp(9092, 9093, 9094, 9096), "the external Kafka");
   }
-  // Everyone resolves names; the operators (and CloudNativePG's instance manager) talk to the API server.
+  // Everyone resolves names; the operators, Strimzi's entity operator and CloudNativePG's instance
+  // manager talk to the API server.
   const inNamespace: Workload[] = ["gateway", "sync", "reconciler", "slotExporter", "cdcSetup", "mongoInit", "connect"];
   if (n.postgresInCluster) inNamespace.push("postgres");
   if (n.mongodbInCluster) inNamespace.push("mongodb");
   if (n.kafkaInCluster) inNamespace.push("kafka");
+  const entityOperator: Workload[] = n.kafkaInCluster && has("strimzi") ? ["entityOperator"] : [];
   const ops: Workload[] = n.operatorsInstalled ? ([has("strimzi") && "strimziOperator", has("cloudnative-pg") && "cnpgOperator", has("mongodb-kubernetes") && "mongodbOperator"].filter(Boolean) as Workload[]) : [];
-  for (const w of [...inNamespace, ...ops]) add(W(w), { namespace: "kube-system", pods: { "k8s-app": "kube-dns" } }, DNS, "DNS");
-  const apiClients: Workload[] = [...ops, ...(n.postgresInCluster ? (["postgres"] as Workload[]) : [])];
+  for (const w of [...inNamespace, ...entityOperator, ...ops]) add(W(w), { namespace: "kube-system", pods: { "k8s-app": "kube-dns" } }, DNS, "DNS");
+  // The entity operator watches KafkaTopics and KafkaUsers and writes the users' Secrets.
+  const apiClients: Workload[] = [...ops, ...entityOperator, ...(n.postgresInCluster ? (["postgres"] as Workload[]) : [])];
   for (const w of apiClients) for (const cidr of n.egressCidrs.apiServer ?? []) add(W(w), { cidr }, tcp(443, 6443), "the Kubernetes API");
   return edges;
 }

@@ -5,6 +5,7 @@ import { gatewayRateLimitShared, gatewayRoutesAuthenticated } from "./rules/gate
 import { noPublicControlPorts } from "./rules/ports";
 import { prodKafkaReplication, prodStatefulProtected } from "./rules/prod";
 import { publicationNotAllTables } from "./rules/publication";
+import { noExampleAddresses } from "./rules/example-addresses";
 import { noPlaintextSecrets } from "./rules/secrets";
 import { slotWalCapped } from "./rules/wal-keep";
 
@@ -20,4 +21,5 @@ export const POLICIES: Policies = [
   prodKafkaReplication,
   gatewayRoutesAuthenticated,
   gatewayRateLimitShared,
+  noExampleAddresses,
 ];

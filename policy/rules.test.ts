@@ -47,6 +47,9 @@ describe("every policy holds on the repository's programs", () => {
   for (const p of POLICIES) {
     it(`${p.name} holds on dev, local, staging and prod`, async () => {
       for (const [stack, resources] of Object.entries(real)) {
+        // prod's stack file carries example addresses (documentation ranges) that a real deploy must
+        // replace: this policy is what refuses them; its findings there are asserted below.
+        if (p.name === "no-example-addresses" && stack === "prod") continue;
         assert.deepEqual(messages(await check(p, resources)), [], `${p.name} on ${stack}`);
       }
     });
@@ -201,6 +204,41 @@ describe("atlas-access-list-not-open", () => {
     const found = messages(await check(policy("atlas-access-list-not-open"), resources));
     assert.equal(found.length, 2, found.join("\n"));
     assert.match(found[0] ?? "", /admits 0\.0\.0\.0\/0, the whole internet, to the Atlas project; fix: list the cluster's egress addresses/);
+  });
+});
+
+describe("no-example-addresses", () => {
+  it("catches documentation-range egress rules and Atlas entries, and accepts real ranges, even ones around a documentation range", async () => {
+    const resources = await resourcesOf("prod", () => {
+      const t = kubeTarget();
+      const egress = (name: string, cidrs: string[]) => new k8s.networking.v1.NetworkPolicy(name, {
+        metadata: { name, namespace: t.namespace },
+        spec: { podSelector: {}, policyTypes: ["Egress"], egress: cidrs.map((cidr) => ({ to: [{ ipBlock: { cidr } }], ports: [{ port: 27017, protocol: "TCP" }] })) },
+      }, { provider: t.provider });
+      egress("allow-sync-egress", ["198.51.100.0/24", "10.20.0.0/16", "198.0.0.0/8", "198.51.100.0/16"]);
+      egress("allow-slot-exporter-egress", ["192.0.2.7/32", "2001:db8::/48"]);
+      new mongodbatlas.ProjectIpAccessList("example", { projectId: "p", cidrBlock: "203.0.113.10/32" });
+      new mongodbatlas.ProjectIpAccessList("real", { projectId: "p", cidrBlock: "34.240.1.2/32" });
+      new mongodbatlas.ProjectIpAccessList("example-ip", { projectId: "p", ipAddress: "203.0.113.11" });
+    });
+    const found = messages(await check(policy("no-example-addresses"), resources));
+    assert.equal(found.length, 5, found.join("\n"));
+    has(found, /^NetworkPolicy allow-sync-egress opens 198\.51\.100\.0\/24, a documentation range .*fix: set coexist:kubernetes\.egressCidrs\.sync to the real addresses/);
+    has(found, /allow-slot-exporter-egress opens 192\.0\.2\.7\/32.*egressCidrs\.slotExporter/);
+    has(found, /allow-slot-exporter-egress opens 2001:db8::\/48/);
+    has(found, /^ProjectIpAccessList .* admits 203\.0\.113\.10\/32, a documentation address .*fix: set coexist:mongodb\.atlas\.accessList/);
+    has(found, /admits 203\.0\.113\.11,/);
+  });
+
+  it("refuses the prod stack file's example addresses, so a real prod preview fails until they are replaced", async () => {
+    const found = messages(await check(policy("no-example-addresses"), real.prod!)).map((m) => m.split(",")[0]).sort();
+    assert.deepEqual(found, [
+      "NetworkPolicy allow-mongo-init-egress opens 198.51.100.0/24",
+      "NetworkPolicy allow-reconciler-egress opens 198.51.100.0/24",
+      "NetworkPolicy allow-sync-egress opens 198.51.100.0/24",
+      "ProjectIpAccessList coexist-atlas-access-0 admits 203.0.113.10/32",
+      "ProjectIpAccessList coexist-atlas-access-1 admits 203.0.113.11/32",
+    ]);
   });
 });
 

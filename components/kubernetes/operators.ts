@@ -88,6 +88,12 @@ export interface OperatorsArgs {
   readonly settings: KubernetesSettings;
   /** The operators this stack's resources need. */
   readonly needed: readonly Operator[];
+  /**
+   * A local chart directory per operator, installed instead of the chart pinned in versions.json
+   * (a cluster that cannot reach the chart repositories; the engine tests' stand-in chart).
+   * @default the pinned chart from its repository
+   */
+  readonly chartDirs?: Readonly<Partial<Record<Operator, string>>>;
 }
 
 export class Operators extends pulumi.ComponentResource {
@@ -123,10 +129,11 @@ export class Operators extends pulumi.ComponentResource {
       for (const op of args.needed) {
         const { chart: pin } = pinOf(op);
         const oci = pin.repository.startsWith("oci://");
+        const dir = args.chartDirs?.[op];
         const chart = new k8s.helm.v4.Chart(`${name}-${op}`, {
-          chart: oci ? `${pin.repository}/${pin.name}` : pin.name,
-          version: pin.version,
-          repositoryOpts: oci ? undefined : { repo: pin.repository },
+          ...(dir !== undefined
+            ? { chart: dir }
+            : { chart: oci ? `${pin.repository}/${pin.name}` : pin.name, version: pin.version, repositoryOpts: oci ? undefined : { repo: pin.repository } }),
           // The release (and the cluster-scoped names charts derive from it) is the stack's own.
           name: releaseName(op, t.namespaceName),
           namespace: t.namespace,

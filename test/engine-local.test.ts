@@ -11,6 +11,7 @@ import { generateKongCredentials } from "../stacks/kong-credentials";
 import { localStackConfig, prepareExistingSources, readDataplaneEnv, removeExistingSources } from "../scripts/stack.d/local";
 import { eventually, freePort, kafkaSasl, loadDataplaneEnv, newMongo } from "./support/dataplane";
 import { plannedChanges, testWorkspace, TestWorkspace, stopwatch } from "./support/engine";
+import { baselineSpec, upFromBaseline } from "./support/engine-baseline";
 import { namespaceExists, objectsIn } from "./support/kube";
 import { STORE_ENV } from "./support/pipeline";
 import { WorkerProcess } from "./support/worker-process";
@@ -19,7 +20,9 @@ import { connectFetch, connectUrlWithCredentials } from "../scripts/stack.d/data
 /**
  * The `local` stack through the real engine onto the data plane's real API server: the
  * Kubernetes target with the data plane's PostgreSQL, Kafka, Connect and store as external
- * services. up, a canary row from PostgreSQL to the store through the connector and the worker
+ * services. Deployed first by the baseline commit's program (test/support/engine-baseline.json,
+ * issue 15: a refactor must be invisible to the engine), then HEAD's preview shows no change and
+ * HEAD's up changes nothing; then a canary row from PostgreSQL to the store through the connector and the worker
  * the stack rendered, a second preview with no change, field-level diffs in a real preview,
  * and a destroy that leaves nothing in (and removes) the stack's namespace.
  */
@@ -62,9 +65,18 @@ describe("the local stack on the real engine and API server", () => {
     process.stderr.write(`[engine-local] timings (ms): ${JSON.stringify(timings)}\n`);
   });
 
-  it("deploys: up succeeds, with the workloads in their namespace and the connector RUNNING on the data plane's Connect", async () => {
+  it("deploys from the baseline commit; HEAD's preview of that deployment changes and replaces nothing", async () => {
+    const { commit } = baselineSpec();
+    const baseline = await timed("baseline up", () => upFromBaseline(ws, "local"));
+    assert.equal(baseline.result, "succeeded");
+    const planned = await timed("preview", () => plannedChanges(stack));
+    assert.deepEqual(Object.fromEntries(planned), {}, `HEAD would change the local stack deployed from ${commit}: ${[...planned].map(([k, v]) => `${k} [${v.join(", ")}]`).join("; ")}`);
+  });
+
+  it("deploys: HEAD's up is a no-op, with the workloads in their namespace and the connector RUNNING on the data plane's Connect", async () => {
     const up = await timed("up", () => stack.up());
     assert.equal(up.summary.result, "succeeded");
+    assert.deepEqual(Object.keys(up.summary.resourceChanges ?? {}), ["same"], `HEAD's up changed the stack: ${JSON.stringify(up.summary.resourceChanges)}`);
     const objects = await objectsIn(env, namespace);
     for (const expected of ["deployment.apps/sync", "deployment.apps/kong", "deployment.apps/reconciler", "service/kong", "networkpolicy.networking.k8s.io/default-deny-ingress"]) {
       assert.ok(objects.includes(expected), `${expected} in ${objects.join(", ")}`);
@@ -106,7 +118,7 @@ describe("the local stack on the real engine and API server", () => {
   });
 
   it("shows no change on a second preview (no phantom diff)", async () => {
-    const planned = await timed("preview", () => plannedChanges(stack));
+    const planned = await timed("preview 2", () => plannedChanges(stack));
     assert.deepEqual([...planned.keys()], []);
   });
 

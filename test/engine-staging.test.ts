@@ -8,6 +8,7 @@ import { renderKongConfig } from "../components/kong/render";
 import { generateKongCredentials } from "../stacks/kong-credentials";
 import { readDataplaneEnv } from "../scripts/stack.d/local";
 import { plannedChanges, testWorkspace, TestWorkspace } from "./support/engine";
+import { baselineSpec, upFromBaseline } from "./support/engine-baseline";
 import { namespaceExists, kubectl, objectsIn } from "./support/kube";
 import { compareWithTable } from "../components/kubernetes/network-eval";
 import { networkInputs } from "../components/kubernetes/network-policies";
@@ -19,7 +20,9 @@ import { parseConfig } from "../stacks/config";
  * The staging program, every service provisioned through its operator, deployed through the real
  * engine onto the data plane's real API server, with the operators' CRDs generated from their
  * registries (scripts/crds) and applied by the stack: every object is accepted by the API server
- * and by the real CRD schemas.
+ * and by the real CRD schemas. Deployed first by the baseline commit's program
+ * (test/support/engine-baseline.json, issue 15: a refactor must be invisible to the engine), then
+ * HEAD's preview shows no change and HEAD's up changes nothing.
  *
  * What this test cannot show: the operators' images cannot run here (no container runtime, no
  * registry), so their Helm charts are not installed (coexist:kubernetes.operators skip) and the
@@ -64,11 +67,23 @@ describe("the staging program on the real engine and API server", () => {
     process.stderr.write(`[engine-staging] timings (ms): ${JSON.stringify(timings)}\n`);
   });
 
-  it("deploys staging: every object accepted by the API server and the operators' CRD schemas", async () => {
+  it("deploys staging from the baseline commit; HEAD's preview of that deployment changes and replaces nothing", async () => {
+    const { commit } = baselineSpec();
+    const baseline = await upFromBaseline(ws, "staging");
+    timings["baseline up"] = baseline.ms;
+    assert.equal(baseline.result, "succeeded");
+    const t = Date.now();
+    const planned = await plannedChanges(stack);
+    timings["baseline preview"] = Date.now() - t;
+    assert.deepEqual(Object.fromEntries(planned), {}, `HEAD would change the staging stack deployed from ${commit}: ${[...planned].map(([k, v]) => `${k} [${v.join(", ")}]`).join("; ")}`);
+  });
+
+  it("deploys staging: HEAD's up is a no-op, every object accepted by the API server and the operators' CRD schemas", async () => {
     const t = Date.now();
     const up = await stack.up();
     timings.up = Date.now() - t;
     assert.equal(up.summary.result, "succeeded");
+    assert.deepEqual(Object.keys(up.summary.resourceChanges ?? {}), ["same"], `HEAD's up changed the stack: ${JSON.stringify(up.summary.resourceChanges)}`);
     const objects = await objectsIn(env, namespace);
     for (const expected of [
       "kafka.kafka.strimzi.io/kafka", "kafkanodepool.kafka.strimzi.io/dual-role", "kafkaconnect.kafka.strimzi.io/connect",

@@ -4,8 +4,21 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { assertReachable, baselineSpec, baselineTree } from "./support/engine-baseline";
+import * as pulumi from "@pulumi/pulumi";
+import { GeneratedSecret } from "../components/runtime/generated-secret";
+import { assertReachable, baselineSpec, baselineTree, upFromBaseline } from "./support/engine-baseline";
 import { ROOT } from "./support/dataplane";
+import { plannedChanges, testWorkspace } from "./support/engine";
+
+/** A probe program: a component with a dynamic child, and a secret read from the stack's config. */
+const PROBE = `import * as pulumi from "@pulumi/pulumi";
+import { GeneratedSecret } from "../components/runtime/generated-secret";
+export function main() {
+  const parent = new pulumi.ComponentResource("coexist:test:Probe", "probe", {});
+  const key = new GeneratedSecret("key", { bytes: 16 }, { parent });
+  return { keyLength: key.value.apply((v) => v.length), probe: new pulumi.Config("coexist").requireSecret("probe") };
+}
+`;
 
 /**
  * The baseline commit the engine tests deploy from before previewing HEAD (issue 15): its file is
@@ -27,6 +40,38 @@ describe("the engine baseline commit", () => {
       tree.dispose();
     }
     assert.equal(fs.existsSync(tree.dir), false);
+  });
+
+  it("runs the baseline's program in its own process on the test's backend; HEAD's preview reports a moved child and nothing else", { timeout: 300_000 }, async () => {
+    // The baseline's tree with a probe program in place of stacks/program.ts: the same child
+    // process, SDK, stack file, passphrase and dynamic-provider host as the engine tests, in seconds.
+    const tree = baselineTree();
+    fs.writeFileSync(path.join(tree.dir, "stacks", "program.ts"), PROBE);
+    const ws = await testWorkspace();
+    try {
+      const program = (child: string) => async () => {
+        const parent = new pulumi.ComponentResource("coexist:test:Probe", "probe", {});
+        const key = new GeneratedSecret(child, { bytes: 16 }, { parent });
+        return { keyLength: key.value.apply((v) => v.length), probe: new pulumi.Config("coexist").requireSecret("probe") };
+      };
+      const stack = await ws.stack("probe", program("key"));
+      await stack.setAllConfig({ "coexist:target": { value: "kubernetes" }, "coexist:probe": { value: "from-the-parent", secret: true } });
+      const run = await upFromBaseline(ws, "probe", { tree });
+      assert.equal(run.result, "succeeded");
+      assert.deepEqual(run.resourceChanges, { create: 3 }, "the stack, the component and its child");
+      const outputs = await stack.outputs();
+      assert.equal(outputs.probe?.value, "from-the-parent", "the baseline read the config and secret the parent set");
+      assert.equal(outputs.probe?.secret, true);
+      assert.equal(outputs.keyLength?.value, 22);
+      assert.deepEqual(Object.fromEntries(await plannedChanges(stack)), {}, "the same program at HEAD: no change");
+      const moved = await ws.stack("probe", program("renamed-key"));
+      const planned = [...(await plannedChanges(moved)).keys()].sort();
+      assert.deepEqual(planned, ["create coexist:test:Probe$pulumi-nodejs:dynamic/coexist:GeneratedSecret renamed-key", "delete coexist:test:Probe$pulumi-nodejs:dynamic/coexist:GeneratedSecret key"]);
+      await stack.destroy();
+    } finally {
+      ws.dispose();
+      tree.dispose();
+    }
   });
 
   it("rejects an abbreviated commit id, naming the fix", () => {

@@ -102,10 +102,11 @@ export interface BaselineRun {
 
 /**
  * `up` of `stackName` in `ws`'s backend by the baseline's own program, in a child process. The
- * stack must exist in `ws` with its config set: its stack file (config and encryption salt) is
- * copied into the baseline's tree, so both programs read the same config and secrets.
+ * stack must exist in `ws` (a test workspace, or the user's engine with its workDir) with its
+ * config set: its stack file (config and encryption salt) is copied into the baseline's tree, so
+ * both programs read the same config and secrets.
  */
-export async function upFromBaseline(ws: TestWorkspace, stackName: string, opts: { tree?: BaselineTree; timeoutMs?: number } = {}): Promise<BaselineRun> {
+export async function upFromBaseline(ws: Pick<TestWorkspace, "dir" | "engine">, stackName: string, opts: { tree?: BaselineTree; timeoutMs?: number } = {}): Promise<BaselineRun> {
   const tree = opts.tree ?? baselineTree();
   const t0 = Date.now();
   try {

@@ -74,6 +74,19 @@ describe("the engine baseline commit", () => {
     }
   });
 
+  it("gives a baseline with another lockfile its own node_modules (npm ci once, cached by the lockfile's hash)", { timeout: 600_000 }, () => {
+    // d40e6a5: the last commit on @pulumi/pulumi 3.270.0, before c3b6a2f moved it to 3.276.0.
+    const tree = baselineTree({ commit: "d40e6a5416e347aaaaca7b55c32595c5a9dee7e8", why: "a lockfile unlike HEAD's" });
+    try {
+      assert.equal(tree.sharedModules, false);
+      const modules = fs.realpathSync(path.join(tree.dir, "node_modules"));
+      assert.notEqual(modules, fs.realpathSync(path.join(ROOT, "node_modules")));
+      assert.equal((JSON.parse(fs.readFileSync(path.join(modules, "@pulumi", "pulumi", "package.json"), "utf8")) as { version: string }).version, "3.270.0");
+    } finally {
+      tree.dispose();
+    }
+  });
+
   it("rejects an abbreviated commit id, naming the fix", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "coexist-baseline-spec-"));
     try {

@@ -8,6 +8,7 @@ import { renderKongConfig } from "../components/kong/render";
 import { generateKongCredentials } from "../stacks/kong-credentials";
 import { readDataplaneEnv } from "../scripts/stack.d/local";
 import { plannedChanges, testWorkspace, TestWorkspace } from "./support/engine";
+import { baselineSpec, upFromBaseline } from "./support/engine-baseline";
 import { namespaceExists, kubectl, objectsIn } from "./support/kube";
 import { compareWithTable } from "../components/kubernetes/network-eval";
 import { networkInputs } from "../components/kubernetes/network-policies";
@@ -19,7 +20,12 @@ import { parseConfig } from "../stacks/config";
  * The staging program, every service provisioned through its operator, deployed through the real
  * engine onto the data plane's real API server, with the operators' CRDs generated from their
  * registries (scripts/crds) and applied by the stack: every object is accepted by the API server
- * and by the real CRD schemas.
+ * and by the real CRD schemas. Deployed first by the baseline commit's program
+ * (test/support/engine-baseline.json, issue 15: a refactor must be invisible to the engine), then
+ * HEAD's preview shows no change and HEAD's up changes nothing. A second staging stack (own state
+ * and namespace, the same CRDs) then goes up beside it on the same cluster: it changes nothing of
+ * the first's, and destroying the first leaves the second whole (this was
+ * test/engine-two-stacks.test.ts, which deployed two more staging stacks of its own).
  *
  * What this test cannot show: the operators' images cannot run here (no container runtime, no
  * registry), so their Helm charts are not installed (coexist:kubernetes.operators skip) and the
@@ -32,43 +38,74 @@ describe("the staging program on the real engine and API server", () => {
   const env = readDataplaneEnv();
   const id = randomBytes(3).toString("hex");
   const namespace = `coexist-st-${id}`;
+  const namespaceB = `coexist-sb-${id}`;
   const file = stackConfig("staging");
-  const plain: Record<string, unknown> = {
+  const plainIn = (ns: string): Record<string, unknown> => ({
     ...file,
     "coexist:protect": false,
     // No cloud load balancer answers here: a LoadBalancer Service would wait for an address forever.
-    "coexist:kubernetes": { ...(file["coexist:kubernetes"] as object), namespace, operators: "skip", crds: "apply", awaitOperators: false, publicServiceType: "ClusterIP" },
-  };
+    "coexist:kubernetes": { ...(file["coexist:kubernetes"] as object), namespace: ns, operators: "skip", crds: "apply", awaitOperators: false, publicServiceType: "ClusterIP" },
+  });
+  const plain = plainIn(namespace);
   const secrets = {
     "coexist:debeziumPassword": randomBytes(18).toString("base64url"),
     "coexist:mongodbPassword": randomBytes(18).toString("base64url"),
     "coexist:kongCredentials": JSON.stringify(generateKongCredentials(renderKongConfig("staging").secretVariables)),
   };
   const timings: Record<string, number> = {};
+  const timed = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
+    const t = Date.now();
+    try {
+      return await f();
+    } finally {
+      timings[what] = Date.now() - t;
+    }
+  };
   let ws: TestWorkspace;
   let stack: Stack;
-
-  before(async () => {
-    ws = await testWorkspace({ KUBECONFIG: env.KUBECONFIG }, { kubernetes: true });
-    const { main } = await import("../stacks/program");
-    stack = await ws.stack("staging", async () => main());
-    await stack.setAllConfig({
-      ...Object.fromEntries(Object.entries(plain).map(([k, v]) => [k, { value: typeof v === "string" ? v : JSON.stringify(v) }])),
+  let wsB: TestWorkspace;
+  let stackB: Stack;
+  const configure = (s: Stack, config: Record<string, unknown>) =>
+    s.setAllConfig({
+      ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: typeof v === "string" ? v : JSON.stringify(v) }])),
       ...Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, { value: v, secret: true }])),
     });
+
+  before(async () => {
+    const { main } = await import("../stacks/program");
+    ws = await testWorkspace({ KUBECONFIG: env.KUBECONFIG }, { kubernetes: true });
+    stack = await ws.stack("staging", async () => main());
+    await configure(stack, plain);
+    wsB = await testWorkspace({ KUBECONFIG: env.KUBECONFIG }, { kubernetes: true });
+    stackB = await wsB.stack("staging", async () => main());
+    await configure(stackB, plainIn(namespaceB));
   });
 
   after(async () => {
     await stack?.destroy().catch(() => undefined);
+    await stackB?.destroy().catch(() => undefined);
     ws?.dispose();
+    wsB?.dispose();
     process.stderr.write(`[engine-staging] timings (ms): ${JSON.stringify(timings)}\n`);
   });
 
-  it("deploys staging: every object accepted by the API server and the operators' CRD schemas", async () => {
+  it("deploys staging from the baseline commit; HEAD's preview of that deployment changes and replaces nothing", async () => {
+    const { commit } = baselineSpec();
+    const baseline = await upFromBaseline(ws, "staging");
+    timings["baseline up"] = baseline.ms;
+    assert.equal(baseline.result, "succeeded");
+    const t = Date.now();
+    const planned = await plannedChanges(stack);
+    timings["baseline preview"] = Date.now() - t;
+    assert.deepEqual(Object.fromEntries(planned), {}, `HEAD would change the staging stack deployed from ${commit}: ${[...planned].map(([k, v]) => `${k} [${v.join(", ")}]`).join("; ")}`);
+  });
+
+  it("deploys staging: HEAD's up is a no-op, every object accepted by the API server and the operators' CRD schemas", async () => {
     const t = Date.now();
     const up = await stack.up();
     timings.up = Date.now() - t;
     assert.equal(up.summary.result, "succeeded");
+    assert.deepEqual(Object.keys(up.summary.resourceChanges ?? {}), ["same"], `HEAD's up changed the stack: ${JSON.stringify(up.summary.resourceChanges)}`);
     const objects = await objectsIn(env, namespace);
     for (const expected of [
       "kafka.kafka.strimzi.io/kafka", "kafkanodepool.kafka.strimzi.io/dual-role", "kafkaconnect.kafka.strimzi.io/connect",
@@ -98,11 +135,13 @@ describe("the staging program on the real engine and API server", () => {
     process.stdout.write(`# ${items.length} policies read back from the API server: ${r.checked} connections checked, ${r.admitted} admitted, ${edges.length} edges (seed ${seed})\n`);
   });
 
-  it("shows no change on a second preview", async () => {
-    const t = Date.now();
-    const planned = await plannedChanges(stack);
-    timings.preview = Date.now() - t;
-    assert.deepEqual(Object.fromEntries(planned), {});
+  it("deploys a second staging stack beside it (own state and namespace, the same CRDs): the first shows no change afterwards", async () => {
+    assert.equal((await timed("up b", () => stackB.up())).summary.result, "succeeded");
+    const [a, b] = await Promise.all([namespace, namespaceB].map((n) => objectsIn(env, n)));
+    for (const objects of [a!, b!]) assert.ok(objects.includes("deployment.apps/sync") && objects.includes("kafka.kafka.strimzi.io/kafka"), objects.join(", "));
+    assert.equal(a!.length, b!.length, "the same objects in each namespace");
+    // Also the first stack's second preview: no phantom diff.
+    assert.deepEqual(Object.fromEntries(await timed("preview", () => plannedChanges(stack))), {});
   });
 
   it("has a KafkaConnector with a misspelled field rejected by the real API server, its message surfaced", async () => {
@@ -123,11 +162,17 @@ describe("the staging program on the real engine and API server", () => {
     await bad.destroy().catch(() => undefined);
   });
 
-  it("destroys everything: no object left in the namespace, and the namespace removed", async () => {
-    const t = Date.now();
-    const destroy = await stack.destroy();
-    timings.destroy = Date.now() - t;
+  it("destroys the first: nothing left in its namespace, the namespace removed, the second whole with nothing to change", async () => {
+    const before = await objectsIn(env, namespaceB);
+    const destroy = await timed("destroy", () => stack.destroy());
     assert.equal(destroy.summary.result, "succeeded");
     assert.equal(await namespaceExists(env, namespace), false, `namespace ${namespace} still holds ${(await objectsIn(env, namespace)).join(", ")}`);
+    assert.deepEqual(await objectsIn(env, namespaceB), before);
+    assert.deepEqual(Object.fromEntries(await timed("preview b", () => plannedChanges(stackB))), {});
+  });
+
+  it("destroys the second: its namespace removed", async () => {
+    assert.equal((await timed("destroy b", () => stackB.destroy())).summary.result, "succeeded");
+    assert.equal(await namespaceExists(env, namespaceB), false, `namespace ${namespaceB} still holds ${(await objectsIn(env, namespaceB)).join(", ")}`);
   });
 });

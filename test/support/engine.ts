@@ -58,7 +58,7 @@ export async function testWorkspace(env: Record<string, string> = {}, opts: { ku
 }
 
 /**
- * What a preview would do: "<op> <type> <name>" of each step other than same/read, with the
+ * What a preview would do: "<op> <parent types$type> <name>" of each step other than same/read, with the
  * property paths it changes: the provider's own list when it gives one, else the paths where the
  * step's old and new inputs differ (what `preview --diff` shows; dynamic providers give no list).
  */
@@ -69,7 +69,9 @@ export async function plannedChanges(stack: Stack): Promise<Map<string, string[]
       const m = e.resourcePreEvent?.metadata;
       if (!m || m.op === "same" || m.op === "read") return;
       const paths = m.diffs && m.diffs.length > 0 ? m.diffs : changedPaths(m.old?.inputs, m.new?.inputs);
-      out.set(`${m.op} ${m.type} ${m.urn.split("::").pop()}`, paths);
+      // The URN's type part names the parents too (Parent$Child), so a moved child reads as such.
+      const [, , types, name] = m.urn.split("::");
+      out.set(`${m.op} ${types ?? m.type} ${name ?? m.urn}`, paths);
     },
   });
   return out;

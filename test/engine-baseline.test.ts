@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { GeneratedSecret } from "../components/runtime/generated-secret";
-import { assertReachable, baselineSpec, baselineTree, upFromBaseline } from "./support/engine-baseline";
+import { assertReachable, baselineSpec, baselineTree, unlistedSteps, upFromBaseline } from "./support/engine-baseline";
 import { ROOT } from "./support/dataplane";
 import { plannedChanges, testWorkspace } from "./support/engine";
 
@@ -85,6 +85,20 @@ describe("the engine baseline commit", () => {
     } finally {
       tree.dispose();
     }
+  });
+
+  it("lets through only the creates and input updates stacks/graph/changes.ts lists, never a replace or a delete", () => {
+    const P = "coexist:index:Platform";
+    const changes = [
+      { stacks: ["local"], urn: `urn:pulumi:local::coexist::${P}$kubernetes:batch/v1:Job::job`, added: true, why: "t" },
+      { stacks: ["local"], urn: `urn:pulumi:local::coexist::${P}$kubernetes:networking.k8s.io/v1:NetworkPolicy::np`, inputs: ["spec.ingress.3"], why: "t" },
+    ];
+    const step = (op: string, type: string, name: string, paths: string[] = []) => [`${op} ${P}$${type} ${name}`, paths] as [string, string[]];
+    assert.deepEqual(unlistedSteps("local", new Map([step("create", "kubernetes:batch/v1:Job", "job"), step("update", "kubernetes:networking.k8s.io/v1:NetworkPolicy", "np", ["spec.ingress[3].ports[0]"])]), changes), []);
+    assert.deepEqual(unlistedSteps("staging", new Map([step("create", "kubernetes:batch/v1:Job", "job")]), changes).length, 1, "listed for another stack");
+    assert.deepEqual(unlistedSteps("local", new Map([step("replace", "kubernetes:batch/v1:Job", "job")]), changes).length, 1, "a replace is never listed");
+    assert.deepEqual(unlistedSteps("local", new Map([step("update", "kubernetes:networking.k8s.io/v1:NetworkPolicy", "np", ["spec.egress[0]"])]), changes).length, 1, "a path not listed");
+    assert.deepEqual(unlistedSteps("local", new Map([step("delete", "kubernetes:batch/v1:Job", "other")]), changes).length, 1);
   });
 
   it("rejects an abbreviated commit id, naming the fix", () => {

@@ -17,6 +17,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { buildablePlugins, ensurePlugin, ROOT } from "../../scripts/stack.d/engine";
+import { INTENDED_CHANGES, IntendedChange } from "../../stacks/graph/changes";
 import type { TestWorkspace } from "./engine";
 
 export const BASELINE_FILE = path.join(__dirname, "engine-baseline.json");
@@ -150,4 +151,25 @@ async function runDriver(cwd: string, job: object, timeoutMs: number): Promise<O
     throw new Error(`the baseline's program (${(job as { op: string }).op}) failed (exit ${code}):\n${(stderr || stdout).slice(-4000)}`);
   }
   return JSON.parse(last) as Omit<BaselineRun, "ms">;
+}
+
+/**
+ * The steps of HEAD's preview against the baseline's deployment that stacks/graph/changes.ts does not
+ * list: a create is allowed only for a resource listed as `added`, an update only of a resource
+ * listed with `inputs` and only on those paths; a replace or a delete never. `planned` is
+ * plannedChanges' map ("<op> <type path> <name>" -> changed paths) of the stack `stack`.
+ */
+export function unlistedSteps(stack: string, planned: ReadonlyMap<string, readonly string[]>, changes: readonly IntendedChange[] = INTENDED_CHANGES): string[] {
+  const listed = changes.filter((c) => c.stacks.includes(stack));
+  // plannedChanges gives the provider's paths (`spec.ingress[3].ports[2]`); changes.ts dot-separates them.
+  const dotted = (p: string) => p.replace(/\["([^"]*)"\]/g, ".$1").replace(/\[(\d+)\]/g, ".$1").replace(/^\./, "");
+  const covers = (q: string, p: string) => p === q || p.startsWith(`${q}.`) || q.startsWith(`${p}.`);
+  return [...planned].flatMap(([step, paths]) => {
+    const [op, typePath, name] = step.split(" ");
+    const urn = `urn:pulumi:${stack}::coexist::${typePath}::${name}`;
+    const entry = listed.find((c) => (c.newUrn ?? c.urn) === urn);
+    if (op === "create" && entry?.added) return [];
+    if (op === "update" && entry?.inputs && paths.length > 0 && paths.every((p) => entry.inputs!.some((q) => covers(q, dotted(p))))) return [];
+    return [`${step} [${paths.join(", ")}]`];
+  });
 }

@@ -17,9 +17,8 @@ import { LibrdkafkaSource } from "../workers/src/kafka/librdkafka.js";
 import { PlatformaticSource } from "../workers/src/testing/platformatic.js";
 import type { RecordSource } from "../workers/src/kafka/types.js";
 import type { RawRecord } from "../workers/src/sync/change.js";
-import { Producer } from "../workers/src/testing/deps.js";
-import { eventually, kafkaClientOptions, kafkaSasl, loadDataplaneEnv, newAdmin, type DataplaneEnv } from "./support/dataplane";
-import { committedOffsets, poll } from "./support/kafka-source";
+import { eventually, kafkaSasl, loadDataplaneEnv, newAdmin, type DataplaneEnv } from "./support/dataplane";
+import { committedOffsets, poll, seedTopic } from "./support/kafka-source";
 
 const IMPL = process.env.COEXIST_IT_SOURCE ?? "librdkafka";
 const id = randomBytes(4).toString("hex");
@@ -43,20 +42,7 @@ const committed = () => committedOffsets(env, groupId);
 describe(`the Kafka source (${IMPL}) when a partition comes back`, { timeout: 240_000 }, () => {
   before(async () => {
     env = loadDataplaneEnv();
-    const admin = newAdmin(env);
-    try {
-      await admin.createTopics({ topics: [topic], partitions: 2, replicas: 1 });
-    } finally {
-      await admin.close();
-    }
-    const producer = new Producer({ clientId: "coexist-it-client", ...kafkaClientOptions(env) });
-    try {
-      for (let partition = 0; partition < 2; partition++) {
-        await producer.send({ messages: Array.from({ length: PER_PARTITION }, (_, i) => ({ topic, partition, key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`) })) });
-      }
-    } finally {
-      await producer.close();
-    }
+    await seedTopic(env, topic, 2, PER_PARTITION, "coexist-it-client");
   });
 
   after(async () => {

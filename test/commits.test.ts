@@ -28,10 +28,9 @@ import { LibrdkafkaSource } from "../workers/src/kafka/librdkafka.js";
 import { PlatformaticSource } from "../workers/src/testing/platformatic.js";
 import type { RecordSource } from "../workers/src/kafka/types.js";
 import type { RawRecord } from "../workers/src/sync/change.js";
-import { Producer } from "../workers/src/testing/deps.js";
-import { eventually, kafkaClientOptions, kafkaSasl, loadDataplaneEnv, newAdmin, type DataplaneEnv } from "./support/dataplane";
+import { eventually, kafkaSasl, loadDataplaneEnv, newAdmin, type DataplaneEnv } from "./support/dataplane";
 import type { MemberMessage } from "./support/commit-member";
-import { committedOffsets, poll } from "./support/kafka-source";
+import { committedOffsets, poll, seedTopic } from "./support/kafka-source";
 
 const IMPL = process.env.COEXIST_IT_SOURCE ?? "librdkafka";
 const id = randomBytes(4).toString("hex");
@@ -65,18 +64,7 @@ describe(`the Kafka source (${IMPL}) never commits backwards`, { timeout: 240_00
     env = loadDataplaneEnv();
     dir = mkdtempSync(join(tmpdir(), "coexist-commits-"));
     execFileSync("mkfifo", [join(dir, "latch")]);
-    const admin = newAdmin(env);
-    try {
-      await admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 });
-    } finally {
-      await admin.close();
-    }
-    const producer = new Producer({ clientId: "coexist-it-commits", ...kafkaClientOptions(env) });
-    try {
-      await producer.send({ messages: Array.from({ length: RECORDS }, (_, i) => ({ topic, partition: 0, key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`) })) });
-    } finally {
-      await producer.close();
-    }
+    await seedTopic(env, topic, 1, RECORDS, "coexist-it-commits");
   });
 
   after(async () => {

@@ -12,8 +12,9 @@ import { after, before, describe, it } from "node:test";
 import { TRANSFORMS } from "../components/capture";
 import { cdcTopics, dlqTopic } from "../components/connect/connector-config";
 import { kafkaAccess, kafkaAclsArgs } from "../components/kafka/acls";
-import { Admin, Consumer, MessagesStreamModes, Producer } from "../workers/src/testing/deps.js";
+import { Admin, Producer } from "../workers/src/testing/deps.js";
 import { eventually, kafkaCli, loadDataplaneEnv, newAdmin } from "./support/dataplane";
+import { consumeFirst } from "./support/kafka-source";
 
 const env = loadDataplaneEnv();
 const id = randomBytes(4).toString("hex");
@@ -56,23 +57,6 @@ async function produce(who: { username: string; password: string } | undefined, 
   }
 }
 
-async function consumeOne(topic: string, groupId: string): Promise<string> {
-  const consumer = new Consumer({ clientId: "coexist-it-auth-consumer", groupId, bootstrapBrokers: env.KAFKA_BROKERS.split(","), sasl, maxWaitTime: 200, retries: 0, timeout: 10_000 });
-  try {
-    const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
-    try {
-      return await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no record on ${topic} within 30 s`)), 30_000);
-        stream.once("data", (m: { value?: Buffer }) => { clearTimeout(timer); resolve(m.value?.toString() ?? ""); });
-        stream.once("error", (e: unknown) => { clearTimeout(timer); reject(e); });
-      });
-    } finally {
-      await stream.close();
-    }
-  } finally {
-    await consumer.close(true);
-  }
-}
 
 describe("Kafka authentication and ACLs on the data plane", { timeout: 240_000 }, () => {
   before(async () => {
@@ -138,3 +122,7 @@ describe("Kafka authentication and ACLs on the data plane", { timeout: 240_000 }
     await assert.rejects(consumeOne(captureTopics[0]!, `${topicPrefix}-connect`), (e) => (assertRefused(e, "joining Connect's group"), true));
   });
 });
+
+function consumeOne(topic: string, groupId: string): Promise<string> {
+  return consumeFirst({ clientId: "coexist-it-auth-consumer", bootstrapBrokers: env.KAFKA_BROKERS.split(","), sasl }, topic, groupId);
+}

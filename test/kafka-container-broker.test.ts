@@ -25,8 +25,9 @@ import { ADMIN_CLIENT_CONFIG, BROKER_RUN_DIR, brokerEnv, brokerHealthcheck, cont
 import { CONNECT_REST_USER, connectWorkerEnv, restJaasConfig, SECRETS_DIR } from "../components/connect/connect";
 import { connectSaslEnv, kafkaClientJaasSection } from "../components/connect/container-auth";
 import { connectInternalTopics } from "../components/kafka/topics";
-import { Admin, Consumer, MessagesStreamModes, Producer } from "../workers/src/testing/deps.js";
+import { Admin, Producer } from "../workers/src/testing/deps.js";
 import { eventually, freePort, ROOT } from "./support/dataplane";
+import { consumeFirst } from "./support/kafka-source";
 
 const SCRIPT = path.join(ROOT, "components", "kafka", "broker-start.sh");
 const KAFKA_DIST = execFileSync("bash", ["-c", '. scripts/dataplane.d/lib.sh && printf %s "$KAFKA_DIST"'], { cwd: ROOT, encoding: "utf8" });
@@ -145,23 +146,6 @@ async function produce(user: string | undefined, topic: string, value: string, s
   }
 }
 
-async function consumeOne(user: string, topic: string, groupId: string): Promise<string> {
-  const consumer = new Consumer({ clientId: "coexist-it-docker-consumer", groupId, bootstrapBrokers: bootstrap("internal"), sasl: as(user), maxWaitTime: 200, retries: 0, timeout: 10_000 });
-  try {
-    const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
-    try {
-      return await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no record on ${topic} within 30 s`)), 30_000);
-        stream.once("data", (m: { value?: Buffer }) => { clearTimeout(timer); resolve(m.value?.toString() ?? ""); });
-        stream.once("error", (e: unknown) => { clearTimeout(timer); reject(e); });
-      });
-    } finally {
-      await stream.close();
-    }
-  } finally {
-    await consumer.close(true);
-  }
-}
 
 async function stopBroker(): Promise<void> {
   const b = broker;
@@ -330,3 +314,7 @@ describe("the Docker broker's entrypoint on the real Kafka distribution", { time
     await eventually("the reconcile's marker", async () => (/^reconciled /m.test(fs.readFileSync(path.join(logDir, ".coexist-scram-sha-512"), "utf8")) ? true : undefined), 60_000, 1000);
   });
 });
+
+function consumeOne(user: string, topic: string, groupId: string): Promise<string> {
+  return consumeFirst({ clientId: "coexist-it-docker-consumer", bootstrapBrokers: bootstrap("internal"), sasl: as(user) }, topic, groupId);
+}

@@ -10,9 +10,8 @@ import { LibrdkafkaSource } from "../workers/src/kafka/librdkafka.js";
 import { PlatformaticSource } from "../workers/src/testing/platformatic.js";
 import type { RecordSource } from "../workers/src/kafka/types.js";
 import type { RawRecord } from "../workers/src/sync/change.js";
-import { Producer } from "../workers/src/testing/deps.js";
-import { eventually, kafkaClientOptions, kafkaSasl, loadDataplaneEnv, newAdmin, type DataplaneEnv } from "./support/dataplane";
-import { committedOffsets, poll } from "./support/kafka-source";
+import { eventually, kafkaSasl, loadDataplaneEnv, newAdmin, type DataplaneEnv } from "./support/dataplane";
+import { committedOffsets, poll, seedTopic } from "./support/kafka-source";
 
 const id = randomBytes(4).toString("hex");
 const topic = `it${id}.source`;
@@ -40,20 +39,7 @@ const partitionsOf = (records: readonly RawRecord[]) => new Set(records.map((r) 
 describe("the Kafka source across a rebalance", { timeout: 180_000 }, () => {
   before(async () => {
     env = loadDataplaneEnv();
-    const admin = newAdmin(env);
-    try {
-      await admin.createTopics({ topics: [topic], partitions: 3, replicas: 1 });
-    } finally {
-      await admin.close();
-    }
-    const producer = new Producer({ clientId: "coexist-it-source", ...kafkaClientOptions(env) });
-    try {
-      for (let partition = 0; partition < 3; partition++) {
-        await producer.send({ messages: Array.from({ length: PER_PARTITION }, (_, i) => ({ topic, partition, key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`) })) });
-      }
-    } finally {
-      await producer.close();
-    }
+    await seedTopic(env, topic, 3, PER_PARTITION, "coexist-it-source");
   });
 
   after(async () => {

@@ -1,3 +1,4 @@
+// test-lane: control-plane
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";

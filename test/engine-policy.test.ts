@@ -1,3 +1,4 @@
+// test-lane: control-plane
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";

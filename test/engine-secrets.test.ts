@@ -1,3 +1,4 @@
+// test-lane: control-plane
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";

@@ -1,3 +1,4 @@
+// test-lane: control-plane
 import { stackConfig } from "../stacks/stack-files";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";

@@ -1,3 +1,4 @@
+// test-lane: control-plane
 /**
  * The local Kubernetes control plane (`scripts/dataplane up --kubernetes`) behaves as a real
  * cluster does for what the stacks deploy: workloads reach their ready states on kwok's fake

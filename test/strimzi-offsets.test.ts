@@ -1,3 +1,4 @@
+// test-lane: control-plane
 /**
  * The Strimzi offset reset (issue 14 §1.6) for real: the StrimziConnectorOffsets provider, loaded
  * as the engine loads it (serialised, then required from the project root), against the data

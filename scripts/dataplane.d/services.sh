@@ -30,8 +30,14 @@ any_running() {
   return 1
 }
 
-# Ports survive restarts (the env file stays valid); only when everything is stopped is a taken port
-# re-picked. A port not picked yet (a ports file from before the control plane) is picked anyway.
+# The service that listens on each port: a port is kept as it is only while its service runs.
+declare -A PORT_SERVICE=([PG]=postgres [KAFKA]=kafka [CONTROLLER]=kafka [CONNECT]=connect [FERRETDB]=ferretdb
+  [ETCD]=etcd [ETCD_PEER]=etcd [APISERVER]=kube-apiserver [KCM]=kube-controller-manager [SCHEDULER]=kube-scheduler [KWOK]=kwok)
+
+# Ports survive restarts (the env file stays valid): a running service keeps its port. A stopped
+# service's port is re-picked when something else took it meanwhile (the control plane's ports,
+# recorded by a first `up` without --kubernetes, may be another worktree's by the time it starts).
+# A port not picked yet (a ports file from before the control plane) is picked anyway.
 assign_ports() {
   load_ports
   local n var p chosen=" " running=0
@@ -41,7 +47,7 @@ assign_ports() {
   fi
   for n in "${PORT_NAMES[@]}"; do
     var="PORT_$n"
-    if ((running)) && [[ -n ${!var:-} ]]; then chosen+="${!var} "; continue; fi
+    if ((running)) && [[ -n ${!var:-} ]] && is_up "${PORT_SERVICE[$n]}"; then chosen+="${!var} "; continue; fi
     p=${!var:-${PORT_DEFAULT[$n]}}
     while port_busy "$p" || [[ $chosen == *" $p "* ]]; do
       p=$((p + 1))

@@ -203,7 +203,7 @@ export async function stop(): Promise<number> {
     say("the local stack's destroy reported leftovers or failed; the data plane stays up so a second npm stop can finish");
     return r.status ?? 1;
   }
-  // The test suite shares one data plane between its tests: test/start.test.ts keeps it up.
+  // The test suite shares one data plane between its tests: test/engine-local.test.ts (npm start --demo) keeps it up.
   if (process.env.COEXIST_STOP_KEEP_DATAPLANE === "1") say("COEXIST_STOP_KEEP_DATAPLANE=1: the data plane stays up");
   else step("data plane down", path.join(ROOT, "scripts", "dataplane"), ["down"]);
   return 0;

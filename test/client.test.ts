@@ -17,8 +17,8 @@ import { LibrdkafkaSource } from "../workers/src/kafka/librdkafka.js";
 import { PlatformaticSource } from "../workers/src/testing/platformatic.js";
 import type { RecordSource } from "../workers/src/kafka/types.js";
 import type { RawRecord } from "../workers/src/sync/change.js";
-import { eventually, kafkaSasl, loadDataplaneEnv, newAdmin, type DataplaneEnv } from "./support/dataplane";
-import { committedOffsets, poll, seedTopic } from "./support/kafka-source";
+import { eventually, kafkaSasl, loadDataplaneEnv, type DataplaneEnv } from "./support/dataplane";
+import { committedOffsets, dropTopic, poll, seedTopic } from "./support/kafka-source";
 
 const IMPL = process.env.COEXIST_IT_SOURCE ?? "librdkafka";
 const id = randomBytes(4).toString("hex");
@@ -47,13 +47,7 @@ describe(`the Kafka source (${IMPL}) when a partition comes back`, { timeout: 24
 
   after(async () => {
     await Promise.allSettled(sources.map((s) => s.close()));
-    const admin = newAdmin(env);
-    try {
-      await admin.deleteGroups({ groups: [groupId] }).catch(() => undefined);
-      await admin.deleteTopics({ topics: [topic] });
-    } finally {
-      await admin.close();
-    }
+    await dropTopic(env, topic, groupId);
   });
 
   it("§1.3 resumes from earliest, not a stale position; §1.2 never hands out or commits what it fetched before", async () => {

@@ -28,9 +28,9 @@ import { LibrdkafkaSource } from "../workers/src/kafka/librdkafka.js";
 import { PlatformaticSource } from "../workers/src/testing/platformatic.js";
 import type { RecordSource } from "../workers/src/kafka/types.js";
 import type { RawRecord } from "../workers/src/sync/change.js";
-import { eventually, kafkaSasl, loadDataplaneEnv, newAdmin, type DataplaneEnv } from "./support/dataplane";
+import { eventually, kafkaSasl, loadDataplaneEnv, type DataplaneEnv } from "./support/dataplane";
 import type { MemberMessage } from "./support/commit-member";
-import { committedOffsets, poll, seedTopic } from "./support/kafka-source";
+import { committedOffsets, dropTopic, poll, seedTopic } from "./support/kafka-source";
 
 const IMPL = process.env.COEXIST_IT_SOURCE ?? "librdkafka";
 const id = randomBytes(4).toString("hex");
@@ -76,13 +76,7 @@ describe(`the Kafka source (${IMPL}) never commits backwards`, { timeout: 240_00
     }
     await Promise.allSettled(sources.map((s) => s.close()));
     rmSync(dir, { recursive: true, force: true });
-    const admin = newAdmin(env);
-    try {
-      await admin.deleteGroups({ groups: [groupId] }).catch(() => undefined);
-      await admin.deleteTopics({ topics: [topic] });
-    } finally {
-      await admin.close();
-    }
+    await dropTopic(env, topic, groupId);
   });
 
   it("§1.4: a member whose batch outlived its generation commits nothing, now or later", async (t) => {

@@ -10,8 +10,8 @@ import { LibrdkafkaSource } from "../workers/src/kafka/librdkafka.js";
 import { PlatformaticSource } from "../workers/src/testing/platformatic.js";
 import type { RecordSource } from "../workers/src/kafka/types.js";
 import type { RawRecord } from "../workers/src/sync/change.js";
-import { eventually, kafkaSasl, loadDataplaneEnv, newAdmin, type DataplaneEnv } from "./support/dataplane";
-import { committedOffsets, poll, seedTopic } from "./support/kafka-source";
+import { eventually, kafkaSasl, loadDataplaneEnv, type DataplaneEnv } from "./support/dataplane";
+import { committedOffsets, dropTopic, poll, seedTopic } from "./support/kafka-source";
 
 const id = randomBytes(4).toString("hex");
 const topic = `it${id}.source`;
@@ -44,13 +44,7 @@ describe("the Kafka source across a rebalance", { timeout: 180_000 }, () => {
 
   after(async () => {
     await Promise.allSettled(sources.map((s) => s.close()));
-    const admin = newAdmin(env);
-    try {
-      await admin.deleteGroups({ groups: [groupId] }).catch(() => undefined);
-      await admin.deleteTopics({ topics: [topic] });
-    } finally {
-      await admin.close();
-    }
+    await dropTopic(env, topic, groupId);
   });
 
   it("never commits backwards, never hands out or commits a partition it lost", async () => {

@@ -75,3 +75,14 @@ export async function consumeFirst(client: { clientId: string; bootstrapBrokers:
     await consumer.close(true);
   }
 }
+
+/** Removes what seedTopic and a test's group left: the group (if any) and the topic. */
+export async function dropTopic(env: DataplaneEnv, topic: string, groupId: string): Promise<void> {
+  const admin = newAdmin(env);
+  try {
+    await admin.deleteGroups({ groups: [groupId] }).catch(() => undefined);
+    await admin.deleteTopics({ topics: [topic] });
+  } finally {
+    await admin.close();
+  }
+}

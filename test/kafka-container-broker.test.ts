@@ -1,3 +1,4 @@
+// test-lane: control-plane
 /**
  * The Docker target's Kafka broker, for real: components/kafka/broker-start.sh (the container's
  * entrypoint) runs on the Kafka distribution the data plane installs, with the server.properties
@@ -8,7 +9,8 @@
  * and Connect's and the worker's users hold exactly the rights of the ACL bindings the stack
  * turns into kafka.Acl resources (containerAclBindings), applied here with Kafka's AclCommand.
  *
- * Needs only `scripts/dataplane install` (the Kafka jars and a JVM), not a running data plane.
+ * Needs only `scripts/dataplane install` (the Kafka jars and a JVM), not a running data plane, so
+ * it runs in the control-plane lane (scripts/test), beside the data-plane tests, on ports of its own.
  */
 import assert from "node:assert/strict";
 import { ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
@@ -304,14 +306,22 @@ describe("the Docker broker's entrypoint on the real Kafka distribution", { time
     execFileSync(path.join(dir, "kafka", "bin", "kafka-storage.sh"), ["format", "--cluster-id", "MkU3OEVBNTcwNTJENDM2Qk", "--config", conf], { stdio: "pipe" });
     assert.ok(fs.existsSync(path.join(logDir, "meta.properties")) && !fs.existsSync(path.join(logDir, ".coexist-scram-sha-512")));
     await startBroker(logDir);
-    const admin = new Admin({ clientId: "coexist-it-docker-worker", bootstrapBrokers: bootstrap("internal"), sasl: as(access.worker.user), retries: 0, timeout: 5_000 });
-    try {
-      assert.deepEqual(await admin.listTopics(), [], "the worker logs in, and sees no topic it may not describe");
-    } finally {
-      await admin.close();
-    }
-    // The marker is written once every user is upserted, a moment after the worker's own.
-    await eventually("the reconcile's marker", async () => (/^reconciled /m.test(fs.readFileSync(path.join(logDir, ".coexist-scram-sha-512"), "utf8")) ? true : undefined), 60_000, 1000);
+    // startBroker returns once the admin logs in; the users are upserted one by one, in no set
+    // order, so the worker's login is only due once the reconcile wrote its marker (CI saw the
+    // worker refused a moment after the admin was let in).
+    const marker = path.join(logDir, ".coexist-scram-sha-512");
+    await eventually("the reconcile's marker", async () => (fs.existsSync(marker) && /^reconciled /m.test(fs.readFileSync(marker, "utf8")) ? true : undefined), 60_000, 500);
+    // The credential is committed by the controller when kafka-configs returns; the broker applies
+    // the metadata record a moment later. Bounded: a user never added fails here.
+    const topics = await eventually("the worker's SCRAM login on the reconciled log dir", async () => {
+      const admin = new Admin({ clientId: "coexist-it-docker-worker", bootstrapBrokers: bootstrap("internal"), sasl: as(access.worker.user), retries: 0, timeout: 5_000 });
+      try {
+        return await admin.listTopics();
+      } finally {
+        await admin.close().catch(() => undefined);
+      }
+    }, 15_000, 500);
+    assert.deepEqual(topics, [], "the worker logs in, and sees no topic it may not describe");
   });
 });
 

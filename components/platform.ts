@@ -70,7 +70,9 @@ export class Platform extends pulumi.ComponentResource {
     }, { ...stateful, dependsOn: pg.ready });
     const pgUrl = (user: string, password: pulumi.Input<string>, at: { host: pulumi.Input<string>; port: pulumi.Input<number> } = pg) =>
       postgresUrl({ host: at.host, port: at.port, user, password, database, sslmode: pg.sslmode });
-    const reader: PostgresReader = { kind: "url", url: pgUrl(RECONCILER_USER, reconcilerPassword) };
+    const reader = { kind: "url", url: pgUrl(RECONCILER_USER, reconcilerPassword) } as const satisfies PostgresReader;
+    // A DBA-made source has no role of ours but the reconciler's; the slot exporter reads nothing more than that.
+    const slotExporterUrl = cdc ? pgUrl(SLOT_READER_USER, slotReaderPassword) : reader.url;
 
     // Kafka, then its topics (unless the platform team made them) and its clients' logins.
     const connectGroup = `${args.topicPrefix}-connect`;
@@ -106,8 +108,10 @@ export class Platform extends pulumi.ComponentResource {
       // A destroy deletes the connector before the slot and publication (it depends on them), and the
       // delete returns only once the slot is inactive, so dropping the slot cannot race the task.
       // Reading pg_replication_slots needs no privilege: the reconciler's read-only role probes it,
-      // from where Pulumi reaches the server (loopback on Docker, an external host).
+      // from where Pulumi reaches the server (loopback on Docker, an external host); where it
+      // cannot (CloudNativePG), a pod in the namespace reads it as the slot exporter.
       slotProbeUrl: pg.probe && pgUrl(RECONCILER_USER, reconcilerPassword, pg.probe),
+      inClusterSlotProbe: pg.probe ? undefined : { image: site.workerImage, url: slotExporterUrl },
     }, { parent: this, dependsOn: [...(cdc?.ready ?? []), ...topics] });
 
     // The read model, its schema included whatever realises it.
@@ -138,8 +142,7 @@ export class Platform extends pulumi.ComponentResource {
       reconcileSchedule: args.workers.reconcileSchedule,
       metricsHostPort: site.hostPorts.metrics,
       slotMetrics: {
-        // A DBA-made source has no role of ours but the reconciler's; it reads nothing more than that.
-        postgres: cdc ? { kind: "url", url: pgUrl(SLOT_READER_USER, slotReaderPassword) } : reader,
+        postgres: { kind: "url", url: slotExporterUrl },
         slots: [args.postgres.slotName],
         port: args.workers.slotMetricsPort,
         hostPort: site.hostPorts.slotMetrics,

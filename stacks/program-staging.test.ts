@@ -218,6 +218,20 @@ describe("staging program (Kubernetes)", () => {
     assert.deepEqual(leaks, []);
   });
 
+  it("waits for the slot's release in the cluster: the offset reset's probe pod runs the worker image as the slot exporter's role", () => {
+    const offsets = run.one("pulumi-nodejs:dynamic/coexist:StrimziConnectorOffsets").inputs;
+    const exporter = run.one("kubernetes:apps/v1:Deployment", "slot-exporter").inputs as { spec: { template: { spec: { containers: { image: string }[] } } } };
+    const exporterEnv = run.one("kubernetes:core/v1:Secret", "slot-exporter-env").inputs as { stringData: unknown };
+    // A secret reaches the mocks wrapped: { <signature>: ..., value }.
+    const plain = (v: unknown): unknown => (typeof v === "object" && v !== null && "value" in v ? (v as { value: unknown }).value : v);
+    assert.equal(offsets.slotProbeUrl, undefined, "Pulumi does not reach CloudNativePG");
+    assert.equal(offsets.inClusterProbeImage, exporter.spec.template.spec.containers[0]!.image);
+    assert.notEqual(plain(offsets.inClusterProbeUrl), offsets.inClusterProbeUrl, "a secret");
+    assert.equal(plain(offsets.inClusterProbeUrl), (plain(exporterEnv.stringData) as { POSTGRES_URL: unknown }).POSTGRES_URL);
+    assert.match(String(plain(offsets.inClusterProbeUrl)), /^postgresql:\/\/coexist_slot_reader:[^@]+@postgres-rw[.:]/, "the slot exporter's login role, not the reconciler's");
+    assert.equal(offsets.slotName, "coexist_staging");
+  });
+
   it("registers no bridged provider: staging needs only the Kubernetes provider and dynamic resources", () => {
     const providers = run.resources.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => r.type);
     assert.deepEqual([...new Set(providers)], ["pulumi:providers:kubernetes"]);

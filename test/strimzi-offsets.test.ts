@@ -8,10 +8,17 @@
  * `spec.state: stopped` (and then lets go of the slot, as Connect's task does), and on
  * `strimzi.io/connector-offsets=reset` with the connector stopped resets and removes the
  * annotation; on a running connector it keeps the annotation with a Warning, as Strimzi does.
+ * Where PostgreSQL is reachable only in the cluster, the provider runs a probe pod instead
+ * (slot-probe-pod.ts); kwok runs no container, so a fake kubelet here runs the pod's own command
+ * (workers/src/slot/wait-main.ts, with the env the pod declares, its Secret read from the API
+ * server) against the data plane's PostgreSQL, and writes its exit and termination message into the
+ * pod's status as a kubelet does.
  * Fails, not skips, when the control plane is not up.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -22,6 +29,7 @@ import { renderKafkaConnectorSpec } from "../components/connect/strimzi";
 import { KubeCredentials, kubeRequest, loadKubeCredentials } from "../components/connect/strimzi-client";
 import { connectorIdentity, KafkaConnectorObject, OFFSETS_ANNOTATION } from "../components/connect/strimzi-offsets";
 import type { OffsetsInputs, OffsetsOutputs } from "../components/connect/strimzi-offsets-provider";
+import { slotProbeLabels } from "../components/connect/slot-probe-pod";
 import { STRIMZI_API } from "../components/kafka/strimzi-api";
 import { pg } from "../workers/src/testing/deps.js";
 import { eventually, loadDataplaneEnv, newPool, ROOT, type DataplaneEnv } from "./support/dataplane";
@@ -338,6 +346,153 @@ describe("the Strimzi offset reset on a real API server (issue 14 §1.6)", () =>
     await provider.delete!(`${namespace}/${name}`, outs(inputs(3)));
     assert.ok(Date.now() >= releaseAt, "delete waited for the release");
     assert.equal((await slotRow(pool, slot))?.active, false);
+  });
+});
+
+/**
+ * A kubelet for the probe pods only: kwok makes them Running and runs nothing, so this runs the
+ * container's command (the probe's source through tsx) with the env the pod declares, secretKeyRefs
+ * read from the API server, and reports its exit and termination message in the pod's status.
+ */
+class ProbeKubelet {
+  readonly ran: { pod: string; exitCode: number; message: string; ownerOfSecret: string | undefined; spec: Record<string, any> }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private busy = new Set<string>();
+
+  constructor(private readonly creds: KubeCredentials, private readonly ns: string) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick().catch(() => undefined), 250);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async tick(): Promise<void> {
+    const selector = encodeURIComponent("app.kubernetes.io/name=slot-probe");
+    const res = await kubeRequest(this.creds, "GET", `/api/v1/namespaces/${this.ns}/pods?labelSelector=${selector}`);
+    if (res.status !== 200) return;
+    for (const pod of (JSON.parse(res.body) as { items: Record<string, any>[] }).items) {
+      const name = pod.metadata.name as string;
+      // kwok's pod-ready stage first (it would overwrite an earlier status), then the container, once.
+      if (pod.status?.phase !== "Running" || pod.metadata.deletionTimestamp || this.busy.has(name)) continue;
+      this.busy.add(name);
+      void this.run(pod).catch((e) => this.ran.push({ pod: name, exitCode: -1, message: `kubelet error: ${(e as Error).message}`, ownerOfSecret: undefined, spec: pod.spec }));
+    }
+  }
+
+  private async run(pod: Record<string, any>): Promise<void> {
+    const name = pod.metadata.name as string;
+    const container = pod.spec.containers[0];
+    assert.deepEqual(container.args, ["node", "dist/slot/wait-main.js"], "the image's probe entrypoint");
+    const env: Record<string, string> = {};
+    let ownerOfSecret: string | undefined;
+    for (const e of container.env as { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[]) {
+      if (e.value !== undefined) env[e.name] = e.value;
+      else if (e.valueFrom) {
+        const secret = JSON.parse((await kubeRequest(this.creds, "GET", `/api/v1/namespaces/${this.ns}/secrets/${e.valueFrom.secretKeyRef.name}`)).body) as { data: Record<string, string>; metadata: { ownerReferences?: { kind: string; name: string }[] } };
+        env[e.name] = Buffer.from(secret.data[e.valueFrom.secretKeyRef.key] ?? "", "base64").toString("utf8");
+        ownerOfSecret = secret.metadata.ownerReferences?.map((o) => `${o.kind}/${o.name}`).join(",");
+      }
+    }
+    const resultFile = join(fs.mkdtempSync(join(os.tmpdir(), "coexist-probe-")), "termination-log");
+    const exitCode = await new Promise<number>((resolve) => {
+      const child = execFile(process.execPath, ["--import", "tsx", join(ROOT, "workers", "src", "slot", "wait-main.ts")], {
+        cwd: join(ROOT, "workers"), env: { PATH: process.env.PATH, ...env, COEXIST_SLOT_RESULT_FILE: resultFile },
+      }, () => undefined);
+      child.once("exit", (code) => resolve(code ?? 1));
+    });
+    const message = fs.existsSync(resultFile) ? fs.readFileSync(resultFile, "utf8") : "";
+    this.ran.push({ pod: name, exitCode, message, ownerOfSecret, spec: pod.spec });
+    const res = await kubeRequest(this.creds, "PATCH", `/api/v1/namespaces/${this.ns}/pods/${name}/status`, {
+      status: {
+        phase: exitCode === 0 ? "Succeeded" : "Failed",
+        containerStatuses: [{ name: container.name, image: container.image, imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode, reason: exitCode === 0 ? "Completed" : "Error", message, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() } } }],
+      },
+    }, "application/merge-patch+json");
+    if (res.status !== 200 && res.status !== 404) throw new Error(`PATCH pod status: HTTP ${res.status}: ${res.body}`);
+  }
+}
+
+describe("the slot wait through an in-cluster probe pod, on a real API server and PostgreSQL (issue 14 §1.6)", () => {
+  let kubelet: ProbeKubelet;
+  const role = `coexist_probe_${run}`;
+  let roleUrl: string;
+  /** As staging gives it: no URL Pulumi reaches, the worker image and the slot exporter's login-only role. */
+  const inCluster = (epoch: number, extra: Partial<OffsetsInputs> = {}) => inputs(epoch, { slotProbeUrl: undefined, inClusterProbeImage: "registry.example.com/coexist/worker:test", inClusterProbeUrl: roleUrl, ...extra });
+  const leftovers = async () => {
+    const selector = encodeURIComponent(Object.entries(slotProbeLabels(slot)).map(([k, v]) => `${k}=${v}`).join(","));
+    const count = async (kind: string) => (JSON.parse((await kubeRequest(creds, "GET", `/api/v1/namespaces/${namespace}/${kind}?labelSelector=${selector}`)).body) as { items: { metadata: { deletionTimestamp?: string } }[] }).items.filter((i) => !i.metadata.deletionTimestamp).length;
+    return { pods: await count("pods"), secrets: await count("secrets") };
+  };
+
+  before(async () => {
+    // The slot exporter's role: LOGIN and nothing else (reading pg_replication_slots needs no grant).
+    const password = randomBytes(12).toString("hex");
+    await pool.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+    const u = new URL(env.POSTGRES_URL);
+    u.username = role;
+    u.password = password;
+    roleUrl = u.toString();
+    kubelet = new ProbeKubelet(creds, namespace);
+    kubelet.start();
+  });
+
+  after(async () => {
+    kubelet?.stop();
+    await pool?.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+  });
+
+  it("a generation bump: the pod sees the stopped task's slot released before the reset, and leaves neither itself nor its Secret behind", async () => {
+    await applyConnector(4);
+    await eventually("RUNNING again", async () => ((await getConnector()).status?.connectorStatus?.connector?.state === "RUNNING" ? true : undefined), 30_000);
+    operator.log.length = 0;
+    const { released } = await holdSlot(2_000);
+    const up = await provider.update!(`${namespace}/${name}`, outs(inCluster(4)), inCluster(5));
+    assert.match((up.outs as OffsetsOutputs).outcome, /^reset \(transforms\.epoch\.static\.value changed\)/);
+    await released;
+    assert.deepEqual(operator.log, ["stopped", "slot released", "annotation seen", "reset"], "no reset while the task may still commit");
+    assert.equal(kubelet.ran.length, 1, JSON.stringify(kubelet.ran));
+    const probe = kubelet.ran[0]!;
+    assert.equal(probe.exitCode, 0, probe.message);
+    assert.deepEqual(JSON.parse(probe.message).state, { active: false, activePid: null });
+    assert.equal(probe.ownerOfSecret, `Pod/${probe.pod}`, "the garbage collector removes the Secret with the pod");
+    assert.equal(probe.spec.automountServiceAccountToken, false);
+    assert.deepEqual(await leftovers(), { pods: 0, secrets: 0 });
+  });
+
+  it("a slot still held: the pod's verdict fails the reset by its bound, naming the backend, before any annotation", async () => {
+    await applyConnector(5);
+    await eventually("RUNNING again", async () => ((await getConnector()).status?.connectorStatus?.connector?.state === "RUNNING" ? true : undefined), 30_000);
+    const holder = await SlotHolder.start(env, pool, slot, publication);
+    try {
+      const pid = (await slotRow(pool, slot))?.active_pid;
+      await assert.rejects(
+        provider.update!(`${namespace}/${name}`, outs(inCluster(5)), inCluster(6, { slotReleaseTimeoutMs: 2_000 })),
+        new RegExp(`KafkaConnector ${namespace}/${name} was stopped for its offset reset, but replication slot "${slot}" is still active \\(held by backend pid ${pid}\\) after 2s, so its offsets were not reset`),
+      );
+      assert.equal((await getConnector()).metadata.annotations?.[OFFSETS_ANNOTATION], undefined, "no reset while the slot is held");
+      assert.equal(kubelet.ran.at(-1)?.exitCode, 1);
+      assert.deepEqual(await leftovers(), { pods: 0, secrets: 0 });
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it("a destroy returns only once the pod saw the slot released; a wrong password fails it naming the probe's fix", async () => {
+    const holder = await SlotHolder.start(env, pool, slot, publication);
+    const releaseAt = Date.now() + 2_000;
+    setTimeout(() => void holder.release(), 2_000);
+    await provider.delete!(`${namespace}/${name}`, outs(inCluster(6)));
+    assert.ok(Date.now() >= releaseAt, "delete waited for the release");
+    const wrong = new URL(roleUrl);
+    wrong.password = "wrong";
+    await assert.rejects(
+      provider.delete!(`${namespace}/${name}`, outs(inCluster(6, { inClusterProbeUrl: wrong.toString(), slotReleaseTimeoutMs: 2_000 }))),
+      new RegExp(`connector ${name} was deleted, but whether replication slot "${slot}" is released could not be checked within 2s by the in-cluster probe: password authentication failed .*fix: check that the slot exporter reads the slot`),
+    );
+    assert.deepEqual(await leftovers(), { pods: 0, secrets: 0 });
   });
 });
 

@@ -20,9 +20,16 @@ export interface DebeziumConnectorArgs {
    * be dropped or reused right after. On Strimzi the offset reset before a replacement waits for
    * it too (between the stop and the reset), and a destroy waits for it once the KafkaConnector is
    * gone. Any login role will do: reading `pg_replication_slots` needs no privilege.
-   * @default none: delete does not wait for the slot (on Strimzi, the reset waits only for STOPPED)
+   * @default none: delete does not wait for the slot (on Strimzi, see inClusterSlotProbe)
    */
   readonly slotProbeUrl?: pulumi.Input<string>;
+  /**
+   * Strimzi, where PostgreSQL is reachable only in the cluster (CloudNativePG) and slotProbeUrl is
+   * unset: the worker image and the slot exporter's URL (a secret), for a one-off pod in the
+   * namespace that sees the slot released, as the slot exporter (slot-probe-pod.ts).
+   * @default none: the reset waits only for STOPPED, a destroy not for the slot
+   */
+  readonly inClusterSlotProbe?: { readonly image: pulumi.Input<string>; readonly url: pulumi.Input<string> };
   /** Bound on a delete: stopping, resetting offsets and the slot's release. @default 60000 */
   readonly slotReleaseTimeoutMs?: number;
   /**
@@ -113,6 +120,8 @@ function declareStrimziConnector(
     awaitOperators: t.awaitOperators,
     slotName: args.config["slot.name"],
     slotProbeUrl: args.slotProbeUrl === undefined ? undefined : pulumi.secret(args.slotProbeUrl),
+    inClusterProbeImage: args.slotProbeUrl === undefined ? args.inClusterSlotProbe?.image : undefined,
+    inClusterProbeUrl: args.slotProbeUrl === undefined && args.inClusterSlotProbe ? pulumi.secret(args.inClusterSlotProbe.url) : undefined,
     offsetResetTimeoutMs: args.offsetResetTimeoutMs,
     slotReleaseTimeoutMs: args.slotReleaseTimeoutMs,
   }, { parent, dependsOn: withDependencies(connect.ready, opts.dependsOn) });

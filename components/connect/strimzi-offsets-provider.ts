@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isSlotReleased, SlotState } from "./connector-diff";
 import { DEFAULT_SLOT_RELEASE_TIMEOUT_MS, readSlot, waitSlotReleased } from "./connector-provider";
+import { runSlotProbePod, SlotProbeOutcome, SlotProbePodSpec } from "./slot-probe-pod";
 import { loadKubeCredentials } from "./strimzi-client";
 import {
   connectorIdentity,
@@ -10,6 +11,8 @@ import {
   KafkaConnectorApi,
   resetKafkaConnectorOffsets,
   slotHeldAfterStopMessage,
+  slotHeldAtDeleteInClusterMessage,
+  UNREADABLE_IN_CLUSTER,
 } from "./strimzi-offsets";
 
 export interface OffsetsInputs {
@@ -25,6 +28,13 @@ export interface OffsetsInputs {
   readonly slotName?: string;
   /** A PostgreSQL URL (a secret) reachable from where Pulumi runs, to see the slot released. */
   readonly slotProbeUrl?: string;
+  /**
+   * Where PostgreSQL is reachable only in the cluster: the worker image and the slot exporter's
+   * URL (a secret), for a probe pod in `namespace` that sees the slot released (slot-probe-pod.ts).
+   * Used when slotProbeUrl is unset.
+   */
+  readonly inClusterProbeImage?: string;
+  readonly inClusterProbeUrl?: string;
   readonly offsetResetTimeoutMs?: number;
   readonly slotReleaseTimeoutMs?: number;
 }
@@ -34,11 +44,15 @@ export interface OffsetsOutputs extends OffsetsInputs {
   readonly outcome: string;
 }
 
-const SETTINGS = ["kubeContext", "awaitOperators", "slotName", "slotProbeUrl", "offsetResetTimeoutMs", "slotReleaseTimeoutMs"] as const;
+const SETTINGS = ["kubeContext", "awaitOperators", "slotName", "slotProbeUrl", "inClusterProbeImage", "inClusterProbeUrl", "offsetResetTimeoutMs", "slotReleaseTimeoutMs"] as const;
 
 /** How the provider reaches a KafkaConnector; tests replace it. */
 export type ConnectorApiFactory = (p: OffsetsInputs) => KafkaConnectorApi;
 const viaKubeconfig: ConnectorApiFactory = (p) => kafkaConnectorApi(loadKubeCredentials(p.kubeContext), p.namespace, p.connector);
+
+/** How the provider runs the in-cluster slot probe; tests replace it. */
+export type SlotProbeRunner = (kubeContext: string | undefined, spec: SlotProbePodSpec, waitMs: number) => Promise<SlotProbeOutcome>;
+const probePod: SlotProbeRunner = (kubeContext, spec, waitMs) => runSlotProbePod(loadKubeCredentials(kubeContext), spec, waitMs);
 
 /**
  * A waiting resource beside a Strimzi KafkaConnector, which is declared to depend on it:
@@ -48,20 +62,33 @@ const viaKubeconfig: ConnectorApiFactory = (p) => kafkaConnectorApi(loadKubeCred
  *   reset on the existing connector before the KafkaConnector is replaced (strimzi-offsets.ts);
  * - delete (a destroy, after the KafkaConnector is gone): waits until the replication slot is
  *   released, so the slot and publication are dropped only once the task let go of them.
+ * The slot is read from where Pulumi runs when PostgreSQL is reachable there (slotProbeUrl), else
+ * by a probe pod in the namespace (inClusterProbe*: CloudNativePG on staging and prod).
  */
-export function strimziOffsetsProvider(connectorApi: ConnectorApiFactory = viaKubeconfig): pulumi.dynamic.ResourceProvider {
+export function strimziOffsetsProvider(connectorApi: ConnectorApiFactory = viaKubeconfig, runProbe: SlotProbeRunner = probePod): pulumi.dynamic.ResourceProvider {
+  /** The in-cluster probe's spec, when there is no direct probe and the stack gave one. */
+  const inCluster = (p: OffsetsInputs, namespace: string, slot: string): SlotProbePodSpec | undefined =>
+    !p.slotProbeUrl && p.inClusterProbeImage && p.inClusterProbeUrl ? { namespace, image: p.inClusterProbeImage, url: p.inClusterProbeUrl, slot } : undefined;
   const reset = async (live: OffsetsInputs, settings: OffsetsInputs, changed: string[]): Promise<string> => {
     if (!settings.awaitOperators) {
       return `not reset (${changed.join(", ")} changed): awaitOperators is false, no operator would answer; reset the offsets by hand if one runs`;
     }
     const slotName = live.slotName;
     const probe = settings.slotProbeUrl;
+    const pod = slotName === undefined ? undefined : inCluster(settings, live.namespace, slotName);
     const slotBound = settings.slotReleaseTimeoutMs ?? DEFAULT_SLOT_RELEASE_TIMEOUT_MS;
+    const ref = `${live.namespace}/${live.connector}`;
     const result = await resetKafkaConnectorOffsets(connectorApi({ ...settings, namespace: live.namespace, connector: live.connector }), {
       timeoutMs: settings.offsetResetTimeoutMs ?? DEFAULT_OFFSET_RESET_TIMEOUT_MS,
       waitSlotReleased: probe && slotName
-        ? (deadline) => waitSlotReleasedAfterStop(`${live.namespace}/${live.connector}`, probe, slotName, Math.min(deadline, Date.now() + slotBound), slotBound)
-        : undefined,
+        ? (deadline) => waitSlotReleasedAfterStop(ref, probe, slotName, Math.min(deadline, Date.now() + slotBound), slotBound)
+        : pod
+          ? async (deadline) => {
+            const waitMs = Math.max(1_000, Math.min(slotBound, deadline - Date.now()));
+            const o = await runProbe(settings.kubeContext, pod, waitMs);
+            if (!o.released) throw new Error(slotHeldAfterStopMessage(ref, pod.slot, o.state, waitMs, o.error, UNREADABLE_IN_CLUSTER));
+          }
+          : undefined,
     });
     return result === "absent" ? "nothing to reset: no KafkaConnector" : `reset (${changed.join(", ")} changed): stopped, offsets reset by the operator`;
   };
@@ -93,9 +120,14 @@ export function strimziOffsetsProvider(connectorApi: ConnectorApiFactory = viaKu
     },
 
     async delete(_id: string, props: OffsetsOutputs): Promise<void> {
-      if (!props.slotProbeUrl || !props.slotName) return;
+      if (!props.slotName) return;
       const bound = props.slotReleaseTimeoutMs ?? DEFAULT_SLOT_RELEASE_TIMEOUT_MS;
-      await waitSlotReleased(props.connector, props.slotProbeUrl, props.slotName, Date.now() + bound, bound);
+      if (props.slotProbeUrl) return waitSlotReleased(props.connector, props.slotProbeUrl, props.slotName, Date.now() + bound, bound);
+      const pod = inCluster(props, props.namespace, props.slotName);
+      // Where no operator runs (awaitOperators false) no pod would run either: nothing to wait for.
+      if (!pod || !props.awaitOperators) return;
+      const o = await runProbe(props.kubeContext, pod, bound);
+      if (!o.released) throw new Error(slotHeldAtDeleteInClusterMessage(props.connector, pod.slot, o.state, bound, o.error));
     },
   };
 }
@@ -127,6 +159,6 @@ export class StrimziConnectorOffsets extends pulumi.dynamic.Resource {
   declare readonly outcome: pulumi.Output<string>;
 
   constructor(name: string, props: StrimziConnectorOffsetsArgs, opts: pulumi.CustomResourceOptions) {
-    super(strimziOffsetsProvider(), name, { ...props, outcome: undefined }, { ...opts, additionalSecretOutputs: ["slotProbeUrl"] }, "coexist", "StrimziConnectorOffsets");
+    super(strimziOffsetsProvider(), name, { ...props, outcome: undefined }, { ...opts, additionalSecretOutputs: ["slotProbeUrl", "inClusterProbeUrl"] }, "coexist", "StrimziConnectorOffsets");
   }
 }

@@ -223,3 +223,73 @@ describe("what triggers the reset", () => {
     assert.match(created.outs!.outcome, /^not checked/);
   });
 });
+
+describe("the slot wait where PostgreSQL is reachable only in the cluster", () => {
+  const base: OffsetsOutputs = {
+    namespace: "coexist-staging", connector: "c", identity: connectorIdentity(rendered(1)), awaitOperators: true, slotName: "coexist_staging",
+    inClusterProbeImage: "registry.example.com/coexist/worker@sha256:ab", inClusterProbeUrl: "postgresql://coexist_slot_reader:pw@postgres-rw:5432/coexist",
+    offsetResetTimeoutMs: 5_000, slotReleaseTimeoutMs: 3_000, outcome: "x",
+  };
+
+  it("runs the probe pod between the stop and the annotation, in the connector's namespace, with the image, the slot and the URL", async () => {
+    const f = fakeConnector({ stops: true, resets: true }, rendered(1));
+    const runs: unknown[] = [];
+    const provider = strimziOffsetsProvider(() => f.api, async (context, spec, waitMs) => {
+      runs.push({ context, spec, waitMs, calls: [...f.calls] });
+      return { released: true, state: { active: false, activePid: null } };
+    });
+    const up = await provider.update!("ns/c", base, { ...base, identity: connectorIdentity(rendered(2)) });
+    assert.match(up.outs!.outcome, /^reset/);
+    assert.equal(runs.length, 1);
+    const run = runs[0] as { context: unknown; spec: unknown; waitMs: number; calls: string[] };
+    assert.deepEqual(run.spec, { namespace: "coexist-staging", image: base.inClusterProbeImage, url: base.inClusterProbeUrl, slot: "coexist_staging" });
+    assert.deepEqual(run.calls, ["state=stopped"], "after the stop, before the annotation");
+    assert.ok(run.waitMs <= 3_000 && run.waitMs >= 1_000, `bounded by slotReleaseTimeoutMs: ${run.waitMs}`);
+    assert.deepEqual(f.calls, ["state=stopped", `annotate {"${OFFSETS_ANNOTATION}":"reset"}`]);
+  });
+
+  it("fails before any annotation when the pod finds the slot held, naming the backend; or unreadable, naming the probe's fix", async () => {
+    for (const [outcome, expected] of [
+      [{ released: false, state: { active: true, activePid: 77 } }, /replication slot "coexist_staging" is still active \(held by backend pid 77\) after 3s, so its offsets were not reset/],
+      [{ released: false, state: undefined, error: "password authentication failed" }, /could not be checked within 3s: password authentication failed; its offsets were not reset; fix: check that the slot exporter reads the slot/],
+    ] as const) {
+      const f = fakeConnector({ stops: true, resets: true }, rendered(1));
+      const provider = strimziOffsetsProvider(() => f.api, async () => outcome);
+      await assert.rejects(provider.update!("ns/c", base, { ...base, identity: connectorIdentity(rendered(2)) }), expected);
+      assert.deepEqual(f.calls, ["state=stopped"], "never annotated");
+    }
+  });
+
+  it("a probe reachable from Pulumi wins; without an image or URL no pod is run", async () => {
+    for (const news of [{ ...base, slotProbeUrl: "postgresql://127.0.0.1:1/x", slotReleaseTimeoutMs: 1_000 }, { ...base, inClusterProbeImage: undefined }, { ...base, inClusterProbeUrl: undefined }]) {
+      const f = fakeConnector({ stops: true, resets: true }, rendered(1));
+      const provider = strimziOffsetsProvider(() => f.api, async () => assert.fail("no pod"));
+      await provider.update!("ns/c", base, { ...news, identity: connectorIdentity(rendered(2)) }).catch((e: Error) => assert.match(e.message, /could not be checked.*make PostgreSQL reachable from where Pulumi runs/));
+    }
+  });
+
+  it("a destroy waits for the slot through the pod, and fails naming the backend; where no operator runs it runs none", async () => {
+    const runs: number[] = [];
+    const held = strimziOffsetsProvider(() => assert.fail("no API call"), async (_c, _s, waitMs) => {
+      runs.push(waitMs);
+      return { released: false, state: { active: true, activePid: 9 } };
+    });
+    await assert.rejects(held.delete!("ns/c", base), /connector c was deleted, but replication slot "coexist_staging" is still active \(held by backend pid 9\) after 3s/);
+    assert.deepEqual(runs, [3_000]);
+    const unreadable = strimziOffsetsProvider(() => assert.fail("no API call"), async () => ({ released: false, state: undefined, error: "the probe pod ended Failed without a verdict" }));
+    await assert.rejects(unreadable.delete!("ns/c", base), /could not be checked within 3s by the in-cluster probe: the probe pod ended Failed without a verdict; fix: check that the slot exporter reads the slot/);
+    const released = strimziOffsetsProvider(() => assert.fail("no API call"), async () => ({ released: true, state: undefined }));
+    await released.delete!("ns/c", base);
+    const local = strimziOffsetsProvider(() => assert.fail("no API call"), async () => assert.fail("no pod where nothing runs it"));
+    await local.delete!("ns/c", { ...base, awaitOperators: false });
+  });
+
+  it("a change of the probe's image or URL is an update of the waiting resource, never a reset", async () => {
+    const f = fakeConnector({ stops: true, resets: true }, rendered(1));
+    const provider = strimziOffsetsProvider(() => f.api, async () => assert.fail("no pod"));
+    const news = { ...base, inClusterProbeImage: "registry.example.com/coexist/worker@sha256:cd" };
+    assert.equal((await provider.diff!("ns/c", base, news)).changes, true);
+    await provider.update!("ns/c", base, news);
+    assert.deepEqual(f.calls, []);
+  });
+});

@@ -1,6 +1,6 @@
 import { STRIMZI_API } from "../kafka/strimzi-api";
 import { REPLACE_ON_CHANGE } from "./connector-config";
-import { SlotState } from "./connector-diff";
+import { slotHeldMessage, SlotState } from "./connector-diff";
 import { KubeCredentials, kubeRequest } from "./strimzi-client";
 
 /**
@@ -98,12 +98,27 @@ export function describeConnector(cr: KafkaConnectorObject | undefined): string 
   return parts.join(", ");
 }
 
+/** The fix when the slot could not be read from where Pulumi runs. */
+export const UNREADABLE_FROM_PULUMI = "make PostgreSQL reachable from where Pulumi runs";
+/** The fix when the in-cluster probe pod could not read it (slot-probe-pod.ts). */
+export const UNREADABLE_IN_CLUSTER = "check that the slot exporter reads the slot (its /readyz, its role's login, its NetworkPolicy egress: the probe pod runs as it)";
+
+/**
+ * A destroy's error when the in-cluster probe found the slot held (the REST provider's words), or
+ * could not read it (the probe's own fix).
+ */
+export function slotHeldAtDeleteInClusterMessage(connector: string, slotName: string, slot: SlotState | undefined, waitedMs: number, lastError?: string): string {
+  if (slot !== undefined && lastError === undefined) return slotHeldMessage(connector, slotName, slot, waitedMs);
+  return `connector ${connector} was deleted, but whether replication slot "${slotName}" is released could not be checked within ${waitedMs / 1000}s ` +
+    `by the in-cluster probe: ${lastError ?? "no answer"}; fix: ${UNREADABLE_IN_CLUSTER} and retry, or raise slotReleaseTimeoutMs`;
+}
+
 /** The error when the stopped connector's slot is still held after the bound: which backend, and how to proceed. */
-export function slotHeldAfterStopMessage(ref: string, slotName: string, slot: SlotState | undefined, waitedMs: number, lastError?: string): string {
+export function slotHeldAfterStopMessage(ref: string, slotName: string, slot: SlotState | undefined, waitedMs: number, lastError?: string, unreadableFix = UNREADABLE_FROM_PULUMI): string {
   const what = `KafkaConnector ${ref} was stopped for its offset reset, but`;
   if (slot === undefined || lastError !== undefined) {
     return `${what} whether replication slot "${slotName}" is released could not be checked within ${waitedMs / 1000}s: ${lastError ?? "no answer"}; ` +
-      `its offsets were not reset; fix: make PostgreSQL reachable from where Pulumi runs and retry, or raise slotReleaseTimeoutMs`;
+      `its offsets were not reset; fix: ${unreadableFix} and retry, or raise slotReleaseTimeoutMs`;
   }
   const pid = slot.activePid ?? "unknown";
   return `${what} replication slot "${slotName}" is still active (held by backend pid ${pid}) after ${waitedMs / 1000}s, so its offsets ` +

@@ -356,6 +356,8 @@ describe("the Strimzi offset reset on a real API server (issue 14 §1.6)", () =>
  */
 class ProbeKubelet {
   readonly ran: { pod: string; exitCode: number; message: string; ownerOfSecret: string | undefined; spec: Record<string, any> }[] = [];
+  /** Called as a probe's command starts. */
+  onStart: () => void = () => undefined;
   private timer: NodeJS.Timeout | undefined;
   private busy = new Set<string>();
 
@@ -397,6 +399,7 @@ class ProbeKubelet {
       }
     }
     const resultFile = join(fs.mkdtempSync(join(os.tmpdir(), "coexist-probe-")), "termination-log");
+    this.onStart();
     const exitCode = await new Promise<number>((resolve) => {
       const child = execFile(process.execPath, ["--import", "tsx", join(ROOT, "workers", "src", "slot", "wait-main.ts")], {
         cwd: join(ROOT, "workers"), env: { PATH: process.env.PATH, ...env, COEXIST_SLOT_RESULT_FILE: resultFile },
@@ -482,10 +485,16 @@ describe("the slot wait through an in-cluster probe pod, on a real API server an
 
   it("a destroy returns only once the pod saw the slot released; a wrong password fails it naming the probe's fix", async () => {
     const holder = await SlotHolder.start(env, pool, slot, publication);
-    const releaseAt = Date.now() + 2_000;
-    setTimeout(() => void holder.release(), 2_000);
+    // Released 2 s after the probe started reading: it must have seen the slot held that long.
+    kubelet.onStart = () => {
+      kubelet.onStart = () => undefined;
+      setTimeout(() => void holder.release(), 2_000);
+    };
     await provider.delete!(`${namespace}/${name}`, outs(inCluster(6)));
-    assert.ok(Date.now() >= releaseAt, "delete waited for the release");
+    const verdict = JSON.parse(kubelet.ran.at(-1)?.message ?? "{}") as { released?: boolean; waitedMs?: number };
+    assert.equal(verdict.released, true);
+    assert.ok((verdict.waitedMs ?? 0) >= 1_500, `the probe waited for the release: ${JSON.stringify(verdict)}`);
+    assert.equal((await slotRow(pool, slot))?.active, false);
     const wrong = new URL(roleUrl);
     wrong.password = "wrong";
     await assert.rejects(

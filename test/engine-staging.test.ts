@@ -8,7 +8,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { renderKongConfig } from "../components/kong/render";
 import { generateKongCredentials } from "../stacks/kong-credentials";
 import { readDataplaneEnv } from "../scripts/stack.d/local";
-import { plannedChanges, testWorkspace, TestWorkspace } from "./support/engine";
+import { plannedChanges, stopwatch, testWorkspace, TestWorkspace } from "./support/engine";
 import { baselineSpec, unlistedSteps, upFromBaseline } from "./support/engine-baseline";
 import { namespaceExists, kubectl, objectsIn } from "./support/kube";
 import { compareWithTable } from "../components/kubernetes/network-eval";
@@ -53,15 +53,7 @@ describe("the staging program on the real engine and API server", () => {
     "coexist:mongodbPassword": randomBytes(18).toString("base64url"),
     "coexist:kongCredentials": JSON.stringify(generateKongCredentials(renderKongConfig("staging").secretVariables)),
   };
-  const timings: Record<string, number> = {};
-  const timed = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
-    const t = Date.now();
-    try {
-      return await f();
-    } finally {
-      timings[what] = Date.now() - t;
-    }
-  };
+  const { timings, timed } = stopwatch();
   let ws: TestWorkspace;
   let stack: Stack;
   let wsB: TestWorkspace;

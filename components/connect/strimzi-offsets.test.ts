@@ -261,10 +261,17 @@ describe("the slot wait where PostgreSQL is reachable only in the cluster", () =
   });
 
   it("a probe reachable from Pulumi wins; without an image or URL no pod is run", async () => {
-    for (const news of [{ ...base, slotProbeUrl: "postgresql://127.0.0.1:1/x", slotReleaseTimeoutMs: 1_000 }, { ...base, inClusterProbeImage: undefined }, { ...base, inClusterProbeUrl: undefined }]) {
+    const noPod = async (): Promise<never> => assert.fail("no pod");
+    // The direct probe is used: nothing listens there, so it fails with its own fix, not the pod's.
+    const direct = fakeConnector({ stops: true, resets: true }, rendered(1));
+    await assert.rejects(
+      strimziOffsetsProvider(() => direct.api, noPod).update!("ns/c", base, { ...base, slotProbeUrl: "postgresql://127.0.0.1:1/x", slotReleaseTimeoutMs: 1_000, identity: connectorIdentity(rendered(2)) }),
+      /could not be checked within 1s: .*make PostgreSQL reachable from where Pulumi runs/,
+    );
+    for (const news of [{ ...base, inClusterProbeImage: undefined }, { ...base, inClusterProbeUrl: undefined }]) {
       const f = fakeConnector({ stops: true, resets: true }, rendered(1));
-      const provider = strimziOffsetsProvider(() => f.api, async () => assert.fail("no pod"));
-      await provider.update!("ns/c", base, { ...news, identity: connectorIdentity(rendered(2)) }).catch((e: Error) => assert.match(e.message, /could not be checked.*make PostgreSQL reachable from where Pulumi runs/));
+      const up = await strimziOffsetsProvider(() => f.api, noPod).update!("ns/c", base, { ...news, identity: connectorIdentity(rendered(2)) });
+      assert.match(up.outs!.outcome, /^reset/, "the reset goes on, waiting for STOPPED only");
     }
   });
 

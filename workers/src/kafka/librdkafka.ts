@@ -2,6 +2,7 @@ import type * as Rd from "@confluentinc/kafka-javascript";
 import type { RawRecord } from "../sync/change.js";
 import { newRecord, Ownership, tpKey, type TopicPartition } from "./ownership.js";
 import { deadLetterHeaders, type DeadLetter, type DeadLetterSink, type RecordSource } from "./types.js";
+import { Wake } from "./wake.js";
 
 /** SASL/SCRAM on the broker listener (off unless set). */
 export interface KafkaSasl {
@@ -127,7 +128,7 @@ export class LibrdkafkaSource implements RecordSource {
   readonly #highWater: number;
   readonly #timeout: number;
   #generation = 0;
-  #wake: (() => void) | undefined;
+  readonly #wake = new Wake();
   #interrupted = false;
   #closed = false;
   #error: Error | undefined;
@@ -211,7 +212,7 @@ export class LibrdkafkaSource implements RecordSource {
     } catch (e) {
       if (this.#consumer.isConnected()) this.#fail(e as Error);
     }
-    this.#notify();
+    this.#wake.notify();
   }
 
   #assign(parts: TopicPartition[], cooperative: boolean): void {
@@ -255,7 +256,7 @@ export class LibrdkafkaSource implements RecordSource {
           if (this.#consumer.isConnected()) this.#fail(e as Error);
         }
       }
-      if (messages && messages.length > 0) this.#notify();
+      if (messages && messages.length > 0) this.#wake.notify();
       setImmediate(() => this.#fetch());
     });
   }
@@ -263,7 +264,7 @@ export class LibrdkafkaSource implements RecordSource {
   async next(max: number, maxWaitMs: number): Promise<RawRecord[]> {
     while (this.#buffer.length === 0 && !this.#interrupted) {
       this.#throwIfFailed();
-      await this.#waitForRecords(1_000);
+      await this.#wake.wait(1_000);
     }
     this.#throwIfFailed();
     if (this.#interrupted) return [];
@@ -271,7 +272,7 @@ export class LibrdkafkaSource implements RecordSource {
     while (this.#buffer.length < max && !this.#interrupted) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
-      await this.#waitForRecords(remaining);
+      await this.#wake.wait(remaining);
     }
     this.#dropNotCurrent();
     const out = this.#buffer.splice(0, max);
@@ -356,7 +357,7 @@ export class LibrdkafkaSource implements RecordSource {
 
   interrupt(): void {
     this.#interrupted = true;
-    this.#notify();
+    this.#wake.notify();
   }
 
   async close(): Promise<void> {
@@ -383,27 +384,10 @@ export class LibrdkafkaSource implements RecordSource {
 
   #fail(e: Error): void {
     this.#error ??= e;
-    this.#notify();
+    this.#wake.notify();
   }
 
-  #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
 
-  #waitForRecords(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        resolve();
-      }, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
 
   #throwIfFailed(): void {
     if (this.#error) throw new Error(`Kafka consumer failed: ${this.#error.message}`, { cause: this.#error });

@@ -9,6 +9,7 @@ import {
 } from "@platformatic/kafka";
 import type { RawRecord } from "../sync/change.js";
 import { deadLetterHeaders, type DeadLetter, type DeadLetterSink, type RecordSource } from "../kafka/types.js";
+import { Wake } from "../kafka/wake.js";
 
 export interface KafkaClientOptions {
   readonly brokers: readonly string[];
@@ -72,7 +73,7 @@ export class PlatformaticSource implements RecordSource {
   readonly #buffer: RawRecord[] = [];
   readonly #highWater: number;
   #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
-  #wake: (() => void) | undefined;
+  readonly #wake = new Wake();
   #interrupted = false;
   #error: Error | undefined;
 
@@ -125,18 +126,18 @@ export class PlatformaticSource implements RecordSource {
       this.#fetchedIn.set(r, this.rebalances);
       this.#buffer.push(r);
       if (this.#buffer.length >= this.#highWater) stream.pause();
-      this.#notify();
+      this.#wake.notify();
     });
     stream.on("error", (e: Error) => {
       this.#error = e;
-      this.#notify();
+      this.#wake.notify();
     });
   }
 
   async next(max: number, maxWaitMs: number): Promise<RawRecord[]> {
     while (this.#buffer.length === 0 && !this.#interrupted) {
       this.#throwIfFailed();
-      await this.#waitForRecords(1_000);
+      await this.#wake.wait(1_000);
     }
     this.#throwIfFailed();
     if (this.#interrupted) return [];
@@ -144,7 +145,7 @@ export class PlatformaticSource implements RecordSource {
     while (this.#buffer.length < max && !this.#interrupted) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
-      await this.#waitForRecords(remaining);
+      await this.#wake.wait(remaining);
     }
     this.#dropUnassigned();
     const out = this.#buffer.splice(0, max);
@@ -186,7 +187,7 @@ export class PlatformaticSource implements RecordSource {
 
   interrupt(): void {
     this.#interrupted = true;
-    this.#notify();
+    this.#wake.notify();
   }
 
   async close(): Promise<void> {
@@ -206,24 +207,7 @@ export class PlatformaticSource implements RecordSource {
     if (this.#stream?.isPaused() && this.#buffer.length < this.#highWater) this.#stream.resume();
   }
 
-  #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
 
-  #waitForRecords(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        resolve();
-      }, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
 
   #throwIfFailed(): void {
     if (this.#error) throw new Error(`Kafka consumer stream failed: ${this.#error.message}`, { cause: this.#error });
